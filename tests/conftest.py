@@ -1,0 +1,72 @@
+"""Fixtures shared by every test layer: a real Kafka broker and a ClickHouse warehouse.
+
+Both start for the session unless the environment names running ones:
+`UGC_TEST_KAFKA_BOOTSTRAP=host:port` and `UGC_TEST_CLICKHOUSE_DSN=http://…` (or
+`chdb:///abs/dir`). Tests isolate themselves by unique topic and database names, never by
+restarting the shared services.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from ugc.kafka.broker import LocalKafka
+from ugc.process import free_port
+from ugc.warehouse import connect
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap servers of a real broker: the one named by the environment, or our own."""
+    named = os.environ.get("UGC_TEST_KAFKA_BOOTSTRAP")
+    if named:
+        yield named
+        return
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka"))
+    bootstrap = broker.start(free_port())
+    try:
+        yield bootstrap
+    finally:
+        broker.stop()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+
+
+@pytest.fixture
+def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """Names unique to this test: unique_name("events") -> "events.<test>.<random>"."""
+    test = _slug(request.node.name)
+
+    def make(base: str) -> str:
+        return f"{base}.{test}.{uuid.uuid4().hex[:8]}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def clickhouse_client(tmp_path_factory: pytest.TempPathFactory) -> Client:
+    """A clickhouse-connect client on a server named by the environment or a fresh chdb dir."""
+    dsn = os.environ.get("UGC_TEST_CLICKHOUSE_DSN")
+    if not dsn:
+        dsn = f"chdb://{Path(tmp_path_factory.mktemp('warehouse')) / 'clickhouse'}"
+    return connect(dsn, role="tests")
+
+
+@pytest.fixture
+def clickhouse_database(clickhouse_client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of this test's own, dropped afterwards."""
+    name = "t_" + re.sub(r"[^a-z0-9]", "_", _slug(request.node.name)) + "_" + uuid.uuid4().hex[:6]
+    clickhouse_client.command(f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        clickhouse_client.command(f"DROP DATABASE IF EXISTS {name}")

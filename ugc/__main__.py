@@ -1,0 +1,5 @@
+"""`python -m ugc` is the `ugc` command."""
+
+from ugc.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""The `ugc` command: one entry point for every process and tool of the platform.
+
+Exit codes: 0 success; 1 a failed check, an unreachable service or a setup problem
+(reported as one line on stderr); 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ugc import stack
+from ugc.errors import UgcError
+from ugc.kafka.cli import kafka_group
+from ugc.settings import StackSettings
+
+
+class UgcGroup(click.Group):
+    """A click group that turns our errors into one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UgcError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=UgcGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
+def main(verbose: bool) -> None:
+    """ugc: a schema-first event platform (HTTP → Avro/registry → Kafka → ClickHouse).
+
+    Start the local stack with `ugc up`, look at it with `ugc status`, stop it with
+    `ugc down`. Settings come from UGC_* environment variables.
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+main.add_command(kafka_group)
+
+
+def _print_statuses(statuses: list[stack.ComponentStatus]) -> None:
+    table = Table("component", "state", "url", "health", "log")
+    for item in statuses:
+        state = "[green]running[/]" if item.running else "[red]stopped[/]"
+        table.add_row(item.name, state, item.url or "-", item.health, str(item.log or "-"))
+    Console().print(table)
+
+
+@main.command()
+def up() -> None:
+    """Start the local stack (Kafka first) and wait until each part is healthy."""
+    settings = StackSettings()
+    _print_statuses(stack.up(settings))
+
+
+@main.command()
+def down() -> None:
+    """Stop everything `ugc up` started, in reverse order."""
+    for report in stack.down(StackSettings()):
+        click.echo(report.describe())
+
+
+@main.command()
+def status() -> None:
+    """Show each component, its URL and health; exit 1 unless all run."""
+    statuses = stack.status(StackSettings())
+    _print_statuses(statuses)
+    if not all(item.running for item in statuses):
+        raise SystemExit(1)
