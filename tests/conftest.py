@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from clickhouse_connect.driver.client import Client
+from werkzeug.serving import BaseWSGIServer, make_server
 
+from registry.server.app import create_app
+from registry.server.kafka_store import KafkaStore
+from registry.server.settings import RegistrySettings
 from ugc.kafka.broker import LocalKafka
 from ugc.process import free_port
 from ugc.warehouse import connect
@@ -70,3 +76,52 @@ def clickhouse_database(clickhouse_client: Client, request: pytest.FixtureReques
         yield name
     finally:
         clickhouse_client.command(f"DROP DATABASE IF EXISTS {name}")
+
+
+@dataclass
+class RunningRegistry:
+    """A registry app over a real KafkaStore, served by werkzeug in a thread."""
+
+    url: str
+    topic: str
+    store: KafkaStore
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+        self.server.server_close()
+        self.store.close()
+
+
+@pytest.fixture
+def start_registry(
+    kafka_bootstrap: str, unique_name: Callable[[str], str]
+) -> Iterator[Callable[..., RunningRegistry]]:
+    """Start registries on a topic (a new one unless named); all are stopped afterwards."""
+    running: list[RunningRegistry] = []
+
+    def start(topic: str | None = None, **settings: object) -> RunningRegistry:
+        topic = topic or unique_name("_schemas")
+        store = KafkaStore(kafka_bootstrap, topic, timeout=20.0)
+        store.start()
+        config = RegistrySettings(kafka_bootstrap=kafka_bootstrap, registry_topic=topic, **settings)
+        app = create_app(config, store=store)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        registry = RunningRegistry(
+            f"http://127.0.0.1:{server.server_port}", topic, store, server, thread
+        )
+        running.append(registry)
+        return registry
+
+    yield start
+    for registry in running:
+        registry.stop()
+
+
+@pytest.fixture
+def registry_url(start_registry: Callable[..., RunningRegistry]) -> str:
+    return start_registry().url

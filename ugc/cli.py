@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from registry.server.cli import registry_group
 from ugc import stack
 from ugc.errors import UgcError
 from ugc.kafka.cli import kafka_group
@@ -44,17 +45,21 @@ def main(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 main.add_command(kafka_group)
+main.add_command(registry_group)
 
 
 def _print_statuses(statuses: list[stack.ComponentStatus]) -> None:
     table = Table("component", "state", "url", "health", "log")
+    for column in table.columns:
+        column.no_wrap = True
     for item in statuses:
         state = "[green]running[/]" if item.running else "[red]stopped[/]"
         table.add_row(item.name, state, item.url or "-", item.health, str(item.log or "-"))
-    Console().print(table)
+    Console(width=max(Console().width, 140)).print(table)
 
 
 @main.command()

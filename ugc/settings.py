@@ -66,3 +66,4 @@ class StackSettings(UgcSettings):
 
     data_dir: Path = Path("var")
     kafka_port: int = 9092
+    registry_port: int = 8081

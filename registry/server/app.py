@@ -1,0 +1,133 @@
+"""The registry's Flask application: `create_app(settings, store=…)`.
+
+Collaborators come in as arguments (a store; tests pass a `MemoryStore` or a started
+`KafkaStore`); without one the factory builds a `KafkaStore` from the settings and reads
+the topic to its end before the app serves. Every error, including framework 404/405/415
+and unexpected failures, answers with Confluent's JSON error body.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from registry.server import errors
+from registry.server.http import (
+    RawPath,
+    SubjectConverter,
+    answer,
+    check_body_type,
+    negotiated_type,
+)
+from registry.server.kafka_store import KafkaStore
+from registry.server.routes import compatibility, config, schemas, subjects
+from registry.server.service import RegistryService
+from registry.server.settings import RegistrySettings
+from registry.server.store import SchemaStore
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "7.6.0-ugc"
+_WRITES = {"POST", "PUT", "DELETE"}
+
+
+def create_app(
+    settings: RegistrySettings | None = None, *, store: SchemaStore | None = None
+) -> Flask:
+    settings = settings or RegistrySettings()
+    if store is None:
+        kafka_store = KafkaStore(
+            settings.kafka_bootstrap,
+            settings.registry_topic,
+            timeout=settings.registry_store_timeout,
+        )
+        kafka_store.start()
+        store = kafka_store
+    service = RegistryService(store)
+    app = Flask(__name__)
+    app.url_map.converters["subject"] = SubjectConverter
+    app.url_map.strict_slashes = False
+    app.wsgi_app = RawPath(app.wsgi_app)  # type: ignore[method-assign]
+    app.extensions["ugc.registry.store"] = store
+    for module in (schemas, subjects, compatibility, config):
+        app.register_blueprint(module.blueprint(service))
+    _register_misc(app, store)
+    _register_guards(app, settings)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_misc(app: Flask, store: SchemaStore) -> None:
+    @app.get("/")
+    def root() -> Response:
+        return answer({})
+
+    @app.get("/contexts")
+    def contexts() -> Response:
+        return answer(["."])
+
+    @app.get("/v1/metadata/id")
+    def metadata_id() -> Response:
+        return answer({"scope": {"path": [], "clusters": {"schema-registry-cluster": "ugc"}}})
+
+    @app.get("/v1/metadata/version")
+    def metadata_version() -> Response:
+        return answer({"version": API_VERSION, "commitId": "ugc"})
+
+    @app.get("/associations/resources/<path:_rest>")
+    def associations(_rest: str) -> Response:
+        # confluent-kafka-python 2.14+ probes this before its first produce to a topic.
+        return answer([])
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        health = store.health()
+        body = {"status": "ok" if health.ready else "unavailable", "store_lag": health.lag}
+        body["detail"] = health.detail
+        return answer(body, 200 if health.ready else 503)
+
+
+def _register_guards(app: Flask, settings: RegistrySettings) -> None:
+    user = settings.registry_auth_user
+    password = settings.registry_auth_password
+    expected = None
+    if user and password is not None:
+        token = f"{user}:{password.get_secret_value()}".encode()
+        expected = "Basic " + base64.b64encode(token).decode()
+
+    @app.before_request
+    def guard() -> None:
+        negotiated_type()
+        check_body_type()
+        if expected is not None and request.method in _WRITES:
+            given = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                raise errors.UnauthorizedError("Unauthorized: writes need valid credentials")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(errors.RegistryServerError)
+    def domain_error(error: errors.RegistryServerError) -> Response:
+        status, code = errors.http_answer(error)
+        response = answer({"error_code": code, "message": error.message}, status)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Basic realm="schema-registry"'
+        return response
+
+    @app.errorhandler(HTTPException)
+    def framework_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        message = error.description or error.name
+        response = answer({"error_code": status, "message": message}, status)
+        if status == 405 and error.get_response().headers.get("Allow"):
+            response.headers["Allow"] = error.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return answer({"error_code": 50001, "message": f"Internal error: {error}"}, 500)

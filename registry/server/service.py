@@ -1,0 +1,516 @@
+"""The registry's behaviour, independent of HTTP: subjects, versions, ids, compatibility,
+configs and modes, read from and written to a `SchemaStore`.
+
+Routes parse requests into the arguments below and shape the answers; everything the
+Confluent API promises about identity, versions and deletes is decided here (see
+REGISTRY-API.md in the shared docs and NOTES.md beside this file). Schemas are identified
+by (canonical text, type, references); an id is shared by every subject holding the same
+schema; the canonical text is what we store and return.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from registry.client.models import (
+    MAX_VERSION,
+    CompatibilityLevel,
+    Mode,
+    RegisteredSchema,
+    SchemaId,
+    SchemaReference,
+    SchemaType,
+    Subject,
+    Version,
+)
+from registry.server import errors
+from registry.server.compatibility import check_compatibility
+from registry.server.records import (
+    Record,
+    SchemaWritten,
+    config_record,
+    delete_subject_record,
+    erase_record,
+    mode_record,
+    schema_record,
+)
+from registry.server.schema import InvalidSchemaError as SchemaSyntaxError
+from registry.server.schema import ParsedSchema, parse_schema
+from registry.server.state import RegistryState, StoredSchema, StoredVersion
+from registry.server.store import SchemaStore
+
+DEFAULT_LEVEL = CompatibilityLevel.BACKWARD
+DEFAULT_MODE = Mode.READWRITE
+VersionSpec = Version | Literal["latest"]
+_Identity = tuple[str, SchemaType, tuple[SchemaReference, ...]]
+
+
+@dataclass(frozen=True)
+class SchemaRequest:
+    """A schema as a client submits it (register, lookup, compatibility check)."""
+
+    schema: str
+    schema_type: SchemaType = SchemaType.AVRO
+    references: tuple[SchemaReference, ...] = ()
+    requested_id: SchemaId | None = None
+
+
+def parse_version(text: str) -> VersionSpec:
+    """`latest`, `-1` or an integer in [1, 2^31-1]; anything else is error 42202."""
+    if text in ("latest", "-1"):
+        return "latest"
+    if text.isdigit() and 1 <= int(text) <= MAX_VERSION:
+        return Version(int(text))
+    raise errors.InvalidVersionError(
+        f"The specified version '{text}' is not a valid version id. Allowed values are "
+        f'between [1, {MAX_VERSION}] and the string "latest"'
+    )
+
+
+def validate_subject(subject: str) -> Subject:
+    if not subject or any(ord(ch) < 32 or ord(ch) == 127 for ch in subject):
+        raise errors.InvalidSubjectError(f"The specified subject {subject!r} is not valid")
+    return Subject(subject)
+
+
+class RegistryService:
+    def __init__(self, store: SchemaStore) -> None:
+        self.store = store
+        self._parsed: dict[SchemaId, ParsedSchema] = {}
+        self._index: dict[_Identity, SchemaId] = {}
+        self._cache_lock = threading.Lock()
+
+    # --- parsing and identity --------------------------------------------------------
+
+    def _parse_request(self, state: RegistryState, request: SchemaRequest) -> ParsedSchema:
+        if not request.schema.strip():
+            raise errors.InvalidSchemaError("Empty schema")
+        if request.schema_type is not SchemaType.AVRO:
+            raise errors.InvalidSchemaError(
+                f"Invalid schema: schema type {request.schema_type.value} is not supported "
+                "by this registry (AVRO only)"
+            )
+        resolved = _resolve_references(state, request.references)
+        try:
+            return parse_schema(
+                request.schema, schema_type=request.schema_type, references=resolved
+            )
+        except SchemaSyntaxError as exc:
+            raise errors.InvalidSchemaError(f"Invalid schema: {exc}") from exc
+
+    def _parsed_stored(self, state: RegistryState, stored: StoredSchema) -> ParsedSchema:
+        with self._cache_lock:
+            cached = self._parsed.get(stored.id)
+        if cached is not None:
+            return cached
+        parsed = parse_schema(
+            stored.schema,
+            schema_type=stored.schema_type,
+            references=_resolve_references(state, stored.references),
+            strict=False,
+        )
+        with self._cache_lock:
+            self._parsed[stored.id] = parsed
+            self._index.setdefault(_identity(parsed), stored.id)
+        return parsed
+
+    def _find_id(self, state: RegistryState, parsed: ParsedSchema) -> SchemaId | None:
+        for stored in state.schemas.values():
+            if stored.id not in self._parsed:
+                self._parsed_stored(state, stored)
+        with self._cache_lock:
+            found = self._index.get(_identity(parsed))
+        if found is not None and found in state.schemas:
+            return found
+        return None
+
+    # --- schemas by id ---------------------------------------------------------------
+
+    def schema_by_id(self, schema_id: int) -> StoredSchema:
+        with self.store.reading() as state:
+            stored = state.schemas.get(SchemaId(schema_id))
+        if stored is None:
+            raise errors.SchemaNotFoundError(f"Schema {schema_id} not found")
+        return stored
+
+    def versions_of_id(self, schema_id: int, deleted: bool) -> list[StoredVersion]:
+        with self.store.reading() as state:
+            if SchemaId(schema_id) not in state.schemas:
+                raise errors.SchemaNotFoundError(f"Schema {schema_id} not found")
+            found = state.versions_using(SchemaId(schema_id))
+        return sorted(
+            (v for v in found if deleted or not v.deleted), key=lambda v: (v.subject, v.version)
+        )
+
+    def all_schemas(self, prefix: str, deleted: bool, latest_only: bool) -> list[RegisteredSchema]:
+        with self.store.reading() as state:
+            subjects = sorted(s for s in state.subjects if s.startswith(prefix))
+            found: list[RegisteredSchema] = []
+            for subject in subjects:
+                versions = state.all_versions(subject) if deleted else state.live_versions(subject)
+                if latest_only:
+                    versions = versions[-1:]
+                found += [_registered(state, v) for v in versions]
+        return found
+
+    # --- subjects and versions -------------------------------------------------------
+
+    def subjects(self, prefix: str, deleted: bool) -> list[Subject]:
+        with self.store.reading() as state:
+            return sorted(
+                subject
+                for subject in state.subjects
+                if subject.startswith(prefix) and (deleted or state.live_versions(subject))
+            )
+
+    def versions(self, subject: Subject, deleted: bool) -> list[Version]:
+        with self.store.reading() as state:
+            found = state.all_versions(subject) if deleted else state.live_versions(subject)
+        if not found:
+            raise errors.SubjectNotFoundError(f"Subject '{subject}' not found.")
+        return [v.version for v in found]
+
+    def version(
+        self, subject: Subject, spec: VersionSpec, deleted: bool = False
+    ) -> RegisteredSchema:
+        with self.store.reading() as state:
+            return _registered(state, _pick_version(state, subject, spec, deleted))
+
+    def lookup(self, subject: Subject, request: SchemaRequest, deleted: bool) -> RegisteredSchema:
+        with self.store.reading() as state:
+            candidates = state.all_versions(subject) if deleted else state.live_versions(subject)
+            if not candidates:
+                raise errors.SubjectNotFoundError(f"Subject '{subject}' not found.")
+            parsed = self._parse_request(state, request)
+            schema_id = self._find_id(state, parsed)
+            for stored in reversed(candidates):
+                if stored.schema_id == schema_id:
+                    return _registered(state, stored)
+        raise errors.SchemaNotFoundError("Schema not found")
+
+    def referenced_by(self, subject: Subject, spec: VersionSpec) -> list[SchemaId]:
+        with self.store.reading() as state:
+            stored = _pick_version(state, subject, spec, deleted=True)
+            return state.referenced_by(subject, stored.version)
+
+    # --- registration ----------------------------------------------------------------
+
+    def register(self, subject: Subject, request: SchemaRequest) -> SchemaId:
+        def prepare(state: RegistryState) -> tuple[list[Record], SchemaId]:
+            mode = _mode(state, subject)
+            if mode is Mode.READONLY:
+                raise errors.OperationNotPermittedError(f"Subject {subject} is in read-only mode")
+            if request.requested_id is not None and mode is not Mode.IMPORT:
+                raise errors.OperationNotPermittedError(
+                    "Registering a schema with a given id is only allowed in IMPORT mode"
+                )
+            parsed = self._parse_request(state, request)
+            existing_id = self._find_id(state, parsed)
+            for stored in state.live_versions(subject):
+                if stored.schema_id == existing_id:
+                    return [], stored.schema_id
+            if request.requested_id is None:
+                self._refuse_incompatible(state, subject, parsed)
+            schema_id = self._new_id(state, existing_id, request.requested_id)
+            event = SchemaWritten(
+                subject,
+                state.next_version(subject),
+                schema_id,
+                parsed.canonical,
+                request.schema_type,
+                request.references,
+                deleted=False,
+            )
+            return [schema_record(event)], schema_id
+
+        return self.store.write(prepare)
+
+    def _new_id(
+        self, state: RegistryState, existing: SchemaId | None, requested: SchemaId | None
+    ) -> SchemaId:
+        if requested is None:
+            return existing if existing is not None else SchemaId(state.max_id + 1)
+        if requested in state.schemas and requested != existing:
+            raise errors.OperationNotPermittedError(
+                f"Overwrite new schema with id {requested} is not permitted: the id is taken"
+            )
+        return requested
+
+    def _refuse_incompatible(
+        self, state: RegistryState, subject: Subject, parsed: ParsedSchema
+    ) -> None:
+        live = state.live_versions(subject)
+        messages = self._incompatibilities(state, _level(state, subject), parsed, live)
+        if messages:
+            raise errors.IncompatibleSchemaError(
+                "Schema being registered is incompatible with an earlier schema for subject "
+                f'"{subject}", details: [{"; ".join(messages)}]',
+                messages,
+            )
+
+    def _incompatibilities(
+        self,
+        state: RegistryState,
+        level: CompatibilityLevel,
+        parsed: ParsedSchema,
+        against: Sequence[StoredVersion],
+    ) -> list[str]:
+        existing = [
+            (v.version, self._parsed_stored(state, state.schemas[v.schema_id])) for v in against
+        ]
+        return check_compatibility(level, parsed, existing)
+
+    def check(
+        self, subject: Subject, spec: VersionSpec | None, request: SchemaRequest
+    ) -> list[str]:
+        """Reasons the schema is incompatible (none: compatible). `spec` None: all live."""
+        with self.store.reading() as state:
+            parsed = self._parse_request(state, request)
+            level = _level(state, subject)
+            if spec is None:
+                against = state.live_versions(subject)
+                level = _transitive(level)
+            elif spec == "latest" and not state.live_versions(subject):
+                return []
+            else:
+                against = [_pick_version(state, subject, spec, deleted=False)]
+                level = _single(level)
+            return self._incompatibilities(state, level, parsed, against)
+
+    # --- deletes ---------------------------------------------------------------------
+
+    def delete_version(self, subject: Subject, spec: VersionSpec, permanent: bool) -> Version:
+        def prepare(state: RegistryState) -> tuple[list[Record], Version]:
+            _require_writable(state, subject)
+            stored = _pick_version(state, subject, spec, deleted=True, for_delete=permanent)
+            if state.referenced_by(subject, stored.version):
+                raise errors.ReferenceExistsError(
+                    f"One or more references exist to the schema {{subject={subject}, "
+                    f"version={stored.version}}}"
+                )
+            if permanent:
+                if not stored.deleted:
+                    raise errors.VersionNotSoftDeletedError(
+                        f"Subject '{subject}' Version {stored.version} was not deleted first "
+                        "before being permanently deleted"
+                    )
+                return [erase_record(subject, stored.version)], stored.version
+            if stored.deleted:
+                raise errors.VersionSoftDeletedError(
+                    f"Subject '{subject}' Version {stored.version} was soft deleted. Set "
+                    "permanent=true to delete permanently"
+                )
+            event = _as_written(state, stored, deleted=True)
+            return [schema_record(event)], stored.version
+
+        return self.store.write(prepare)
+
+    def delete_subject(self, subject: Subject, permanent: bool) -> list[Version]:
+        def prepare(state: RegistryState) -> tuple[list[Record], list[Version]]:
+            _require_writable(state, subject)
+            every = state.all_versions(subject)
+            if not every:
+                raise errors.SubjectNotFoundError(f"Subject '{subject}' not found.")
+            live = [v for v in every if not v.deleted]
+            for stored in every:
+                if state.referenced_by(subject, stored.version):
+                    raise errors.ReferenceExistsError(
+                        f"One or more references exist to the schema {{subject={subject}, "
+                        f"version={stored.version}}}"
+                    )
+            if permanent:
+                if live:
+                    raise errors.SubjectNotSoftDeletedError(
+                        f"Subject '{subject}' was not deleted first before being permanently "
+                        "deleted"
+                    )
+                records = [erase_record(subject, v.version) for v in every]
+                records += [config_record(subject, None), mode_record(subject, None)]
+                return records, [v.version for v in every]
+            if not live:
+                raise errors.SubjectSoftDeletedError(
+                    f"Subject '{subject}' was soft deleted. Set permanent=true to delete "
+                    "permanently"
+                )
+            records = [schema_record(_as_written(state, v, deleted=True)) for v in live]
+            records.append(delete_subject_record(subject, live[-1].version))
+            return records, [v.version for v in live]
+
+        return self.store.write(prepare)
+
+    # --- config and mode -------------------------------------------------------------
+
+    def config(self, subject: Subject | None, default_to_global: bool) -> CompatibilityLevel:
+        with self.store.reading() as state:
+            if subject is not None and subject in state.configs:
+                return state.configs[subject]
+            if subject is not None and not default_to_global:
+                raise errors.SubjectLevelCompatibilityNotFoundError(
+                    f"Subject '{subject}' does not have subject-level compatibility configured"
+                )
+            return state.configs.get(None, DEFAULT_LEVEL)
+
+    def set_config(self, subject: Subject | None, level: CompatibilityLevel) -> CompatibilityLevel:
+        def prepare(state: RegistryState) -> tuple[list[Record], CompatibilityLevel]:
+            _require_writable(state, subject)
+            if state.configs.get(subject) == level:
+                return [], level
+            return [config_record(subject, level)], level
+
+        return self.store.write(prepare)
+
+    def delete_config(self, subject: Subject | None) -> CompatibilityLevel:
+        def prepare(state: RegistryState) -> tuple[list[Record], CompatibilityLevel]:
+            _require_writable(state, subject)
+            current = state.configs.get(subject)
+            if current is None:
+                if subject is not None:
+                    raise errors.SubjectLevelCompatibilityNotFoundError(
+                        f"Subject '{subject}' does not have subject-level compatibility configured"
+                    )
+                return [], DEFAULT_LEVEL
+            return [config_record(subject, None)], current
+
+        return self.store.write(prepare)
+
+    def mode(self, subject: Subject | None, default_to_global: bool) -> Mode:
+        with self.store.reading() as state:
+            if subject is not None and subject in state.modes:
+                return state.modes[subject]
+            if subject is not None and not default_to_global:
+                raise errors.SubjectLevelModeNotFoundError(
+                    f"Subject '{subject}' does not have subject-level mode configured"
+                )
+            return state.modes.get(None, DEFAULT_MODE)
+
+    def set_mode(self, subject: Subject | None, mode: Mode) -> Mode:
+        def prepare(state: RegistryState) -> tuple[list[Record], Mode]:
+            if state.modes.get(subject) == mode:
+                return [], mode
+            return [mode_record(subject, mode)], mode
+
+        return self.store.write(prepare)
+
+    def delete_mode(self, subject: Subject | None) -> Mode:
+        def prepare(state: RegistryState) -> tuple[list[Record], Mode]:
+            current = state.modes.get(subject)
+            if current is None:
+                if subject is not None:
+                    raise errors.SubjectLevelModeNotFoundError(
+                        f"Subject '{subject}' does not have subject-level mode configured"
+                    )
+                return [], DEFAULT_MODE
+            return [mode_record(subject, None)], current
+
+        return self.store.write(prepare)
+
+
+# --- helpers on the state ------------------------------------------------------------
+
+
+def _identity(parsed: ParsedSchema) -> _Identity:
+    return (parsed.canonical, parsed.schema_type, parsed.references)
+
+
+def _registered(state: RegistryState, stored: StoredVersion) -> RegisteredSchema:
+    schema = state.schemas[stored.schema_id]
+    return RegisteredSchema(
+        stored.schema_id,
+        stored.subject,
+        stored.version,
+        schema.schema,
+        schema.schema_type,
+        schema.references,
+    )
+
+
+def _as_written(state: RegistryState, stored: StoredVersion, *, deleted: bool) -> SchemaWritten:
+    schema = state.schemas[stored.schema_id]
+    return SchemaWritten(
+        stored.subject,
+        stored.version,
+        stored.schema_id,
+        schema.schema,
+        schema.schema_type,
+        schema.references,
+        deleted,
+    )
+
+
+def _pick_version(
+    state: RegistryState,
+    subject: Subject,
+    spec: VersionSpec,
+    deleted: bool,
+    for_delete: bool = False,
+) -> StoredVersion:
+    every = state.all_versions(subject)
+    live = [v for v in every if not v.deleted]
+    if not every or (not live and not deleted):
+        raise errors.SubjectNotFoundError(f"Subject '{subject}' not found.")
+    if spec == "latest":
+        pool = every if (for_delete or not live) and deleted else live
+        if not pool:
+            raise errors.VersionNotFoundError(f"Version latest not found for '{subject}'.")
+        return pool[-1]
+    for stored in every:
+        if stored.version == spec and (deleted or not stored.deleted):
+            return stored
+    raise errors.VersionNotFoundError(f"Version {spec} not found.")
+
+
+def _resolve_references(
+    state: RegistryState, references: Sequence[SchemaReference]
+) -> list[tuple[SchemaReference, str]]:
+    """Every schema the references need, dependencies before their users."""
+    resolved: list[tuple[SchemaReference, str]] = []
+    seen: set[tuple[str, int]] = set()
+
+    def visit(ref: SchemaReference, depth: int) -> None:
+        if (ref.subject, ref.version) in seen:
+            return
+        if depth > 32:
+            raise errors.InvalidSchemaError("Invalid schema: references nest too deeply")
+        stored = state.subjects.get(ref.subject, {}).get(ref.version)
+        if stored is None:
+            raise errors.InvalidSchemaError(
+                f"Invalid schema: reference {ref.name!r} names subject {ref.subject!r} "
+                f"version {ref.version}, which does not exist"
+            )
+        seen.add((ref.subject, ref.version))
+        schema = state.schemas[stored.schema_id]
+        for inner in schema.references:
+            visit(inner, depth + 1)
+        resolved.append((ref, schema.schema))
+
+    for ref in references:
+        visit(ref, 0)
+    return resolved
+
+
+def _level(state: RegistryState, subject: Subject) -> CompatibilityLevel:
+    return state.configs.get(subject) or state.configs.get(None) or DEFAULT_LEVEL
+
+
+def _mode(state: RegistryState, subject: Subject | None) -> Mode:
+    return state.modes.get(subject) or state.modes.get(None) or DEFAULT_MODE
+
+
+def _require_writable(state: RegistryState, subject: Subject | None) -> None:
+    if _mode(state, subject) is Mode.READONLY:
+        raise errors.OperationNotPermittedError(
+            f"Subject {subject or '(global)'} is in read-only mode"
+        )
+
+
+def _transitive(level: CompatibilityLevel) -> CompatibilityLevel:
+    if level is CompatibilityLevel.NONE or level.transitive:
+        return level
+    return CompatibilityLevel(f"{level.value}_TRANSITIVE")
+
+
+def _single(level: CompatibilityLevel) -> CompatibilityLevel:
+    return CompatibilityLevel(level.value.removesuffix("_TRANSITIVE"))

@@ -1,0 +1,55 @@
+"""Running a WSGI app factory under gunicorn from our own command line.
+
+Each worker calls the factory after the fork, so Kafka clients and their threads are
+created in the process that uses them (librdkafka handles do not survive a fork).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self._factory()
+
+
+def serve(
+    factory: Callable[[], Any],
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    name: str,
+) -> None:
+    """Serve until SIGTERM/SIGINT; gunicorn handles graceful shutdown of workers."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "proc_name": name,
+        "accesslog": None,
+        "errorlog": "-",
+        "graceful_timeout": 10,
+        "timeout": 60,
+        "keepalive": 30,
+        # Several of our servers run side by side; gunicorn's one default control socket
+        # per user would be shared between them.
+        "control_socket_disable": True,
+    }
+    GunicornServer(factory, options).run()
