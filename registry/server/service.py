@@ -100,6 +100,8 @@ class RegistryService:
             )
         except SchemaSyntaxError as exc:
             raise errors.InvalidSchemaError(f"Invalid schema: {exc}") from exc
+        except RecursionError as exc:
+            raise errors.InvalidSchemaError("Invalid schema: it nests too deeply") from exc
 
     def _parsed_stored(self, state: RegistryState, stored: StoredSchema) -> ParsedSchema:
         with self._cache_lock:

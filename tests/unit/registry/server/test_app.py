@@ -137,7 +137,10 @@ def test_missing_things_answer_their_404_codes(client: FlaskClient) -> None:
         {"schema": record("R", A), "schemaType": "XML"},
         {"schema": 42},
         {},
+        {"schema": "[" * 600 + '"int"' + "]" * 600},
+        {"schema": '{"type":"array","items":' * 600 + '"int"' + "}" * 600},
     ],
+    ids=lambda body: str(body)[:40],
 )
 def test_invalid_schemas_are_42201(client: FlaskClient, body: dict[str, Any]) -> None:
     assert error_of(post(client, "/subjects/s/versions", body)) == (422, 42201)
