@@ -17,8 +17,8 @@ the server: the figures are a floor, not the server's capacity on a dedicated ho
 from __future__ import annotations
 
 import contextlib
-import os
 import json
+import os
 import re
 import shutil
 import statistics
@@ -42,7 +42,7 @@ TARGET_REGISTER_P99_MS = 50.0
 
 
 def _schema(name: str, fields: int = 1) -> str:
-    columns = [{"name": "id", "type": "string"}]
+    columns: list[dict[str, object]] = [{"name": "id", "type": "string"}]
     columns += [
         {"name": f"f{i}", "type": ["null", "long"], "default": None} for i in range(1, fields)
     ]

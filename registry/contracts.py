@@ -2,7 +2,8 @@
 `<full name>.avsc` file and `manifest.toml`, one table per event type — into `Contract`s
 whose schema is self-contained (every named type from a sibling file inlined at its first
 use, because ClickHouse's AvroConfluent reader, kcat and several UIs cannot follow schema
-references). It checks what a team can get wrong before anything reaches the registry:
+references; `registry.inlining` does the reading and inlining, `registry.client.defaults`
+judges defaults). It checks what a team can get wrong before anything reaches the registry:
 JSON syntax, file names, unknown or cyclic type names, defaults of the wrong type (fastavro
 checks only some), manifest keys and each example payload, and reports every problem of
 every file in one `ContractError`, so one pass fixes them all.
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,15 +21,20 @@ from typing import Any
 import fastavro
 from fastavro.schema import SchemaParseException, UnknownType
 
+from registry.client.defaults import default_problem
 from registry.client.models import CompatibilityLevel, Subject
-from registry.client.payload import PRIMITIVES, PayloadError, full_name, json_type, to_datum
+from registry.client.payload import PayloadError, to_datum
+from registry.contract_problems import ContractError, ContractProblem
+from registry.inlining import Inliner, Sources, read_json
 
+# `default_problem` moved to `registry.client.defaults`; it stays importable from here.
 __all__ = [
     "CLIENT_OPTIONAL_FIELDS",
     "SERVER_OWNED_FIELDS",
     "Contract",
     "ContractError",
     "ContractProblem",
+    "default_problem",
     "load_contracts",
     "load_named_types",
 ]
@@ -48,32 +53,9 @@ SERVER_OWNED_FIELDS = ("user_id", "received_at")
 CLIENT_OPTIONAL_FIELDS = ("event_id",)
 DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD_TRANSITIVE
 
-_NAMED_KINDS = ("record", "error", "enum", "fixed")
 _REQUIRED_KEYS = ("schema", "subject", "topic", "owner", "description", "example")
 _OPTIONAL_KEYS = ("compatibility",)
 _EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]*")
-_INT_RANGES = {"int": 2**31, "long": 2**63}
-
-
-@dataclass(frozen=True)
-class ContractProblem:
-    """One thing wrong with one file."""
-
-    file: Path
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
-
-
-class ContractError(Exception):
-    """The contracts cannot be used; `problems` lists everything wrong, file by file."""
-
-    def __init__(self, problems: Iterable[ContractProblem]) -> None:
-        self.problems = tuple(dict.fromkeys(problems))  # one type inlined twice, one report
-        count = len(self.problems)
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the contracts:\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -101,273 +83,6 @@ class Contract:
 
 
 @dataclass(frozen=True)
-class _Source:
-    path: Path
-    definition: dict[str, Any]
-
-
-class _Sources:
-    """The .avsc files of one directory, by the full name each defines."""
-
-    def __init__(self, directory: Path, problems: list[ContractProblem]) -> None:
-        self.directory = directory
-        self.by_name: dict[str, _Source] = {}
-        self.broken: set[str] = set()  # their own problem is reported; no second one
-        for path in sorted(directory.glob("*.avsc")):
-            definition = _read_json(path, problems)
-            if definition is None or not _check_named(path, definition, problems):
-                self.broken.add(path.stem)
-            else:
-                self.by_name[path.stem] = _Source(path, definition)
-
-    def file_names(self) -> str:
-        names = sorted(source.path.name for source in self.by_name.values())
-        return ", ".join(names) if names else "none"
-
-
-def _read_json(path: Path, problems: list[ContractProblem]) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        problems.append(ContractProblem(path, f"invalid JSON at {where}: {exc.msg}"))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(ContractProblem(path, f"cannot read the file: {exc}"))
-    return None
-
-
-def _check_named(path: Path, definition: Any, problems: list[ContractProblem]) -> bool:
-    """A schema file defines one named type, and is named after its full name."""
-    if not isinstance(definition, dict) or definition.get("type") not in _NAMED_KINDS:
-        message = "must define one named type (a record, enum or fixed)"
-        problems.append(ContractProblem(path, message))
-        return False
-    name = definition.get("name")
-    if not isinstance(name, str) or not name:
-        problems.append(ContractProblem(path, "the type has no name"))
-        return False
-    defined = full_name(name, definition.get("namespace"), "")
-    if defined != path.stem:
-        message = f"defines {defined!r}, so the file must be named {defined}.avsc"
-        problems.append(ContractProblem(path, message))
-        return False
-    return True
-
-
-class _Inliner:
-    """Builds one self-contained schema: a type from a sibling file is copied in at its
-    first use and referred to by full name afterwards, as Avro parsers expect. Every
-    named definition gets an explicit namespace, so moving it into a record of another
-    namespace cannot change its full name."""
-
-    def __init__(self, sources: _Sources, problems: list[ContractProblem]) -> None:
-        self.sources = sources
-        self.problems = problems
-        self.defined: dict[str, dict[str, Any]] = {}
-        self.dependencies: list[str] = []
-        self.stack: list[str] = []  # records whose fields are being walked
-        self.blocked = False  # set when a type comes from a file that failed to load
-
-    def inline(self, source: _Source) -> dict[str, Any]:
-        return self.named(source.definition, "", source.path)
-
-    def walk(self, avro: Any, namespace: str, file: Path) -> Any:
-        if isinstance(avro, list):
-            return [self.walk(branch, namespace, file) for branch in avro]
-        if isinstance(avro, str):
-            return self.reference(avro, namespace, file)
-        if not isinstance(avro, dict) or "type" not in avro:
-            self.problems.append(ContractProblem(file, f"not an Avro type: {json.dumps(avro)}"))
-            return avro
-        return self.walk_complex(avro, namespace, file)
-
-    def walk_complex(self, avro: dict[str, Any], namespace: str, file: Path) -> Any:
-        kind = avro["type"]
-        if kind in _NAMED_KINDS:
-            return self.named(avro, namespace, file)
-        if kind in ("array", "map"):
-            key = "items" if kind == "array" else "values"
-            return {**avro, key: self.walk(avro.get(key), namespace, file)}
-        if kind in PRIMITIVES:
-            return avro
-        # {"type": "ugc.Context"} and the like: a wrapper around a reference or a union.
-        return self.walk(kind, namespace, file)
-
-    def named(self, avro: dict[str, Any], enclosing: str, file: Path) -> dict[str, Any]:
-        name = full_name(str(avro.get("name")), avro.get("namespace"), enclosing)
-        namespace, _, short = name.rpartition(".")
-        out = {**avro, "name": short, "namespace": namespace}
-        self.defined[name] = out
-        if avro["type"] in ("record", "error"):
-            self.check_field_names(name, avro.get("fields", []), file)
-            self.stack.append(name)
-            out["fields"] = [self.field(spec, name, file) for spec in avro.get("fields", [])]
-            self.stack.pop()
-        return out
-
-    def check_field_names(self, record: str, specs: Any, file: Path) -> None:
-        # fastavro accepts two fields of one name; the registry and Java clients do not.
-        names = [spec.get("name") for spec in specs if isinstance(spec, dict)]
-        for twice in sorted({str(n) for n in names if names.count(n) > 1}):
-            self.problems.append(
-                ContractProblem(file, f"{record}: field {twice!r} is declared twice")
-            )
-
-    def field(self, spec: Any, record: str, file: Path) -> Any:
-        if not isinstance(spec, dict) or "type" not in spec:
-            self.problems.append(
-                ContractProblem(file, f"{record}: a field needs a name and a type")
-            )
-            return spec
-        namespace = record.rpartition(".")[0]
-        out = {**spec, "type": self.walk(spec["type"], namespace, file)}
-        if "default" in spec:
-            problem = default_problem(out["type"], spec["default"], self.defined, namespace)
-            if problem:
-                where = f"field {record}.{spec.get('name')}"
-                message = f"{where}: default {json.dumps(spec['default'])} {problem}"
-                self.problems.append(ContractProblem(file, message))
-        return out
-
-    def reference(self, name: str, namespace: str, file: Path) -> Any:
-        if name in PRIMITIVES:
-            return name
-        candidates = list(dict.fromkeys([full_name(name, None, namespace), name]))
-        for candidate in candidates:
-            if candidate in self.stack:
-                cycle = " -> ".join([*self.stack[self.stack.index(candidate) :], candidate])
-                message = (
-                    f"named types refer to each other in a cycle ({cycle}); contracts must "
-                    "be trees, since a warehouse table cannot hold a recursive type"
-                )
-                self.problems.append(ContractProblem(file, message))
-                return candidate
-            if candidate in self.sources.broken:
-                self.blocked = True  # the broken file has its own problem reported
-                return candidate
-            if candidate in self.defined:
-                return candidate
-            if candidate in self.sources.by_name:
-                self.dependencies.append(candidate)
-                return self.inline(self.sources.by_name[candidate])
-        looked_for = " or ".join(f"{candidate}.avsc" for candidate in candidates)
-        message = (
-            f"unknown type {name!r}: looked for {looked_for} in {self.sources.directory} "
-            f"among its .avsc files ({self.sources.file_names()})"
-        )
-        self.problems.append(ContractProblem(file, message))
-        return name
-
-
-def default_problem(
-    avro: Any, value: Any, named: Mapping[str, Any], namespace: str = ""
-) -> str | None:
-    """Why `value` cannot be the default of a field of type `avro`, or None if it can.
-
-    fastavro.parse_schema checks some defaults (a string for an int) but not others (the
-    first branch of a union, enum symbols, array items, integer ranges), and Java clients
-    and the compatibility checker refuse all of them, so the whole rule is checked here.
-    """
-    if isinstance(avro, list):
-        return _union_default_problem(avro, value, named, namespace)
-    if isinstance(avro, str):
-        if avro in PRIMITIVES:
-            return _primitive_default_problem(avro, value)
-        definition = named.get(full_name(avro, None, namespace), named.get(avro))
-        # An unknown type is reported on its own.
-        return None if definition is None else default_problem(definition, value, named)
-    if isinstance(avro, dict):
-        return _complex_default_problem(avro, value, named, namespace)
-    return None
-
-
-def _union_default_problem(
-    branches: list[Any], value: Any, named: Mapping[str, Any], namespace: str
-) -> str | None:
-    if not branches:
-        return "is not allowed: the union is empty"
-    if default_problem(branches[0], value, named, namespace) is None:
-        return None
-    first = _label(branches[0])
-    return f"does not match the union's first branch {first!r} (Avro requires it to)"
-
-
-def _complex_default_problem(
-    avro: dict[str, Any], value: Any, named: Mapping[str, Any], namespace: str
-) -> str | None:
-    kind = avro.get("type")
-    if kind == "enum":
-        symbols = avro.get("symbols", [])
-        return None if value in symbols else f"is not one of the symbols {', '.join(symbols)}"
-    if kind == "fixed":
-        ok = isinstance(value, str) and len(value) == avro.get("size")
-        return None if ok else f"is not a string of {avro.get('size')} characters"
-    if kind in ("array", "map"):
-        return _container_default_problem(avro, value, named, namespace)
-    if kind in ("record", "error"):
-        return _record_default_problem(avro, value, named)
-    return default_problem(kind, value, named, namespace)
-
-
-def _container_default_problem(
-    avro: dict[str, Any], value: Any, named: Mapping[str, Any], namespace: str
-) -> str | None:
-    if avro["type"] == "array":
-        if not isinstance(value, list):
-            return f"is not an array, it is {json_type(value)}"
-        kind, members, noun = avro.get("items"), value, "an item"
-    else:
-        if not isinstance(value, dict):
-            return f"is not an object, it is {json_type(value)}"
-        kind, members, noun = avro.get("values"), list(value.values()), "a value"
-    problems = (default_problem(kind, member, named, namespace) for member in members)
-    return next((f"has {noun} that {problem}" for problem in problems if problem), None)
-
-
-def _record_default_problem(
-    avro: dict[str, Any], value: Any, named: Mapping[str, Any]
-) -> str | None:
-    if not isinstance(value, dict):
-        return f"is not an object, it is {json_type(value)}"
-    namespace = full_name(str(avro.get("name")), avro.get("namespace"), "").rpartition(".")[0]
-    for spec in avro.get("fields", []):
-        name = spec.get("name")
-        if name in value:
-            problem = default_problem(spec.get("type"), value[name], named, namespace)
-            if problem:
-                return f"has field {name!r} that {problem}"
-        elif "default" not in spec:
-            return f"lacks field {name!r}, which has no default of its own"
-    return None
-
-
-def _primitive_default_problem(kind: str, value: Any) -> str | None:
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if kind in _INT_RANGES:
-        article = "an" if kind == "int" else "a"
-        if not isinstance(value, int) or isinstance(value, bool):
-            return f"is not {article} {kind}"
-        limit = _INT_RANGES[kind]
-        return None if -limit <= value < limit else f"is out of the range of {article} {kind}"
-    checks = {
-        "null": value is None,
-        "boolean": isinstance(value, bool),
-        "float": is_number,
-        "double": is_number,
-        "string": isinstance(value, str),
-        # Avro writes a bytes default as a string of code points 0-255.
-        "bytes": isinstance(value, str) and all(ord(char) < 256 for char in value),
-    }
-    return None if checks[kind] else f"is not a {kind}"
-
-
-def _label(avro: Any) -> str:
-    if isinstance(avro, dict):
-        return str(avro.get("name") or avro.get("logicalType") or avro.get("type"))
-    return str(avro)
-
-
-@dataclass(frozen=True)
 class _Entry:
     event_type: str
     table: dict[str, str]
@@ -377,7 +92,7 @@ class _Entry:
 def load_named_types(schemas_dir: Path) -> dict[str, dict[str, Any]]:
     """Every named type defined in `schemas_dir`, as written, by full name."""
     problems: list[ContractProblem] = []
-    sources = _Sources(schemas_dir, problems)
+    sources = Sources(schemas_dir, problems)
     if problems:
         raise ContractError(problems)
     return {name: source.definition for name, source in sources.by_name.items()}
@@ -387,7 +102,7 @@ def load_contracts(schemas_dir: Path) -> list[Contract]:
     """The event contracts of `schemas_dir`, in manifest order, or a ContractError that
     lists every problem found in every file."""
     problems: list[ContractProblem] = []
-    sources = _Sources(schemas_dir, problems)
+    sources = Sources(schemas_dir, problems)
     contracts = []
     for entry in _read_manifest(schemas_dir / MANIFEST, problems):
         contract = _build_contract(entry, sources, problems)
@@ -456,7 +171,7 @@ def _naming_problems(event_type: str, table: dict[str, str]) -> list[str]:
 
 
 def _build_contract(
-    entry: _Entry, sources: _Sources, problems: list[ContractProblem]
+    entry: _Entry, sources: Sources, problems: list[ContractProblem]
 ) -> Contract | None:
     manifest = sources.directory / MANIFEST
     name, example_path = entry.table["schema"], sources.directory / entry.table["example"]
@@ -471,7 +186,7 @@ def _build_contract(
         message = f"[{entry.event_type}] example file {entry.table['example']} does not exist"
         problems.append(ContractProblem(manifest, message))
     before = len(problems)
-    inliner = _Inliner(sources, problems)
+    inliner = Inliner(sources, problems)
     schema = inliner.inline(source)
     if inliner.blocked:
         return None
@@ -521,7 +236,7 @@ def _check_event_schema(
 def _check_example(
     path: Path, name: str, schema: dict[str, Any], problems: list[ContractProblem]
 ) -> dict[str, Any] | None:
-    example = _read_json(path, problems)
+    example = read_json(path, problems)
     if example is None:
         return None
     try:

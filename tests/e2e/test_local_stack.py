@@ -44,8 +44,13 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
 
     def ugc(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*UGC, *args], capture_output=True, text=True, env=env, timeout=240,
-            cwd=tmp_path, check=False,
+            [*UGC, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=240,
+            cwd=tmp_path,
+            check=False,
         )
 
     up = ugc("up")
