@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from registry.cli import schemas_group
 from registry.server.cli import registry_group
 from ugc import stack
 from ugc.errors import UgcError
@@ -50,6 +51,7 @@ def main(verbose: bool) -> None:
 
 main.add_command(kafka_group)
 main.add_command(registry_group)
+main.add_command(schemas_group)
 
 
 def _print_statuses(statuses: list[stack.ComponentStatus]) -> None:
