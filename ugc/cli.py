@@ -14,9 +14,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from registry.bench import bench_registry
 from registry.cli import schemas_group
 from registry.server.cli import registry_group
+from services.api.bench import bench_api
+from services.api.cli import api_group, demo, token
 from ugc import stack
+from ugc.bench import bench_group
 from ugc.errors import UgcError
 from ugc.kafka.cli import kafka_group
 from ugc.settings import StackSettings
@@ -51,6 +55,12 @@ def main(verbose: bool) -> None:
 
 main.add_command(kafka_group)
 main.add_command(registry_group)
+main.add_command(api_group)
+main.add_command(token)
+main.add_command(demo)
+bench_group.add_command(bench_api)
+bench_group.add_command(bench_registry)
+main.add_command(bench_group)
 main.add_command(schemas_group)
 
 

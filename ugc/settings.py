@@ -67,3 +67,4 @@ class StackSettings(UgcSettings):
     data_dir: Path = Path("var")
     kafka_port: int = 9092
     registry_port: int = 8081
+    api_port: int = 8000

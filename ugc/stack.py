@@ -139,6 +139,16 @@ def components(settings: StackSettings) -> Sequence[Component]:
             settings=settings,
             env={"UGC_KAFKA_BOOTSTRAP": bootstrap},
         ),
+        ServiceComponent(
+            "api",
+            args=["api", "serve", "--port", str(settings.api_port)],
+            port=settings.api_port,
+            settings=settings,
+            env={
+                "UGC_KAFKA_BOOTSTRAP": bootstrap,
+                "UGC_REGISTRY_URL": f"http://127.0.0.1:{settings.registry_port}",
+            },
+        ),
     ]
 
 

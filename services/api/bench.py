@@ -1,0 +1,235 @@
+"""`ugc bench api`: how fast the ingest API is next to a trivial Flask endpoint.
+
+One run serves (a) a one-route Flask app answering `{"status": "ok"}` and (b, c) the ingest
+API, each under gunicorn with the same workers and threads, and drives them with `wrk`
+(Debian package `wrk`; its Lua script sends the POST bodies): (a) GET of the trivial
+endpoint, (b) single-event POSTs, (c) 100-event batch POSTs. It prints requests/s, events/s,
+p50/p99 latency and the ratio b/a. wrk runs on the same machine as the server, so the
+figures are what the box does as a whole. The API needs Kafka and the registry
+(UGC_KAFKA_BOOTSTRAP, UGC_REGISTRY_URL), e.g. from `ugc up`; `--register` first registers
+the contracts of `schemas/`. The rate limit is turned off for the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+from flask import Flask
+
+from services.api.auth import mint_token
+from services.api.settings import ApiSettings
+from ugc.errors import SetupError, UgcError
+from ugc.process import free_port
+
+_BENCH_USER = "5f0c3b4e-1d2a-4c6b-8e9f-0a1b2c3d4e5f"
+_LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+wrk.body = [==[%s]==]
+"""
+
+
+def trivial_app() -> Flask:
+    """The baseline: Flask answering a constant JSON object."""
+    app = Flask("trivial")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def serve_for_bench(which: str, port: int, workers: int, threads: int) -> None:
+    """Entry point of the server subprocess (see `_Server`)."""
+    from services.api.app import create_app
+    from ugc.serving import serve
+
+    factory = trivial_app if which == "trivial" else create_app
+    serve(factory, host="127.0.0.1", port=port, workers=workers, threads=threads, name=which)
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    name: str
+    requests_per_s: float
+    events_per_request: int
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def events_per_s(self) -> float:
+        return self.requests_per_s * self.events_per_request
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _latency(output: str, percentile: str) -> float:
+    match = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
+
+
+def parse_wrk(name: str, output: str, events_per_request: int) -> WrkResult:
+    """The figures of one wrk run with --latency."""
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if rate is None:
+        raise UgcError(f"wrk printed no Requests/sec:\n{output}")
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    errors = int(bad.group(1)) if bad else 0
+    if socket_errors:
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
+    return WrkResult(
+        name,
+        float(rate.group(1)),
+        events_per_request,
+        _latency(output, "50"),
+        _latency(output, "99"),
+        errors,
+    )
+
+
+class _Server:
+    """A bench server in a subprocess, on a free port, stopped on exit."""
+
+    def __init__(self, which: str, workers: int, threads: int, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        code = "import sys; from services.api.bench import serve_for_bench as s; " + (
+            f"s({which!r}, {self.port}, {workers}, {threads})"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + path, timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise UgcError(f"the bench server did not get ready at {self.url}{path}")
+
+    def __enter__(self) -> _Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def run_wrk(url: str, script: Path | None, connections: int, seconds: int) -> str:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
+    done = subprocess.run(
+        [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    if done.returncode != 0:
+        raise UgcError(f"wrk failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _script(directory: Path, name: str, token: str, body: Any) -> Path:
+    path = directory / f"{name}.lua"
+    path.write_text(_LUA % (token, json.dumps(body)), encoding="utf-8")
+    return path
+
+
+def _register_contracts(registry_url: str) -> None:
+    from registry.client.client import RegistryClient
+    from registry.contracts import load_contracts
+
+    with RegistryClient(registry_url) as registry:
+        for contract in load_contracts(Path("schemas")):
+            registry.register(contract.subject, contract.schema)
+
+
+def run_bench(
+    *, workers: int, threads: int, connections: int, seconds: int, register: bool
+) -> list[WrkResult]:
+    if shutil.which("wrk") is None:
+        raise SetupError("wrk is not installed; on Debian: apt-get install wrk")
+    settings = ApiSettings()
+    if register:
+        _register_contracts(settings.registry_url)
+    token = mint_token(_BENCH_USER, settings.api_jwt_secret.get_secret_value(), ttl=3600)
+    env = {"UGC_API_RATE_LIMIT": "0"}
+    results = []
+    with _Server("trivial", workers, threads, env) as server:
+        server.wait_ready("/healthz")
+        output = run_wrk(server.url + "/healthz", None, connections, seconds)
+        results.append(parse_wrk("(a) trivial Flask GET", output, 1))
+    with tempfile.TemporaryDirectory() as tmp, _Server("api", workers, threads, env) as server:
+        server.wait_ready("/readyz", timeout=60.0)
+        example = _example(server.url, "film_rating")
+        single = _script(Path(tmp), "single", token, example)
+        output = run_wrk(server.url + "/api/v1/events/film_rating", single, connections, seconds)
+        results.append(parse_wrk("(b) single-event POST", output, 1))
+        batch = [{"type": "film_rating", "event": example}] * 100
+        script = _script(Path(tmp), "batch", token, batch)
+        output = run_wrk(server.url + "/api/v1/events", script, connections, seconds)
+        results.append(parse_wrk("(c) 100-event batch POST", output, 100))
+    return results
+
+
+def _example(url: str, event_type: str) -> dict[str, Any]:
+    listed = httpx.get(url + "/api/v1/event-types", timeout=10.0).json()["event_types"]
+    for item in listed:
+        if item["event_type"] == event_type:
+            example: dict[str, Any] = item["example"]
+            return example
+    raise UgcError(f"the registry has no {event_type} contract; run with --register")
+
+
+@click.command("api")
+@click.option("--workers", default=2, show_default=True, help="gunicorn workers, both servers.")
+@click.option("--threads", default=16, show_default=True, help="Threads per worker.")
+@click.option("--connections", default=32, show_default=True, help="wrk connections.")
+@click.option("--seconds", default=10, show_default=True, help="Duration of each run.")
+@click.option("--register", is_flag=True, help="Register the contracts of schemas/ first.")
+def bench_api(workers: int, threads: int, connections: int, seconds: int, register: bool) -> None:
+    """Benchmark the ingest API against a trivial Flask endpoint (needs wrk, Kafka, registry)."""
+    results = run_bench(
+        workers=workers,
+        threads=threads,
+        connections=connections,
+        seconds=seconds,
+        register=register,
+    )
+    click.echo(
+        f"{'run':28} {'req/s':>9} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    )
+    for r in results:
+        click.echo(
+            f"{r.name:28} {r.requests_per_s:9.0f} {r.events_per_s:10.0f} "
+            f"{r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d}"
+        )
+    ratio = results[1].requests_per_s / results[0].requests_per_s
+    click.echo(f"ratio b/a = {ratio:.2f} (workers={workers}, threads={threads}, c={connections})")

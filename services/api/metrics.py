@@ -1,0 +1,55 @@
+"""The API's Prometheus metrics, in a registry of its own per app (so tests and several apps
+in one process do not collide), exposed in the text format at GET /metrics.
+
+Under gunicorn each worker has its own counters; Prometheus sums the workers it scrapes
+only if each is scraped, so production runs one worker per container or sets up
+prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "ApiMetrics"]
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class ApiMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "ugc_api_requests",
+            "HTTP requests answered, by route and status",
+            ["route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "ugc_api_request_seconds",
+            "Time to answer an HTTP request, by route",
+            ["route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "ugc_api_events_accepted",
+            "Events acknowledged by Kafka and answered 202, by event type",
+            ["event_type"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "ugc_api_errors",
+            "Requests answered with an error, by error code",
+            ["error"],
+            registry=self.registry,
+        )
+        self.produce_latency = Histogram(
+            "ugc_api_produce_seconds",
+            "Time from handing events to the producer to Kafka's acknowledgement",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,198 @@
+"""Writing framed events to Kafka, and the only place that sees confluent-kafka's errors.
+
+`EventProducer` is what the API needs: `send` a batch of messages and get back where each
+landed, only after Kafka acknowledged it (acks=all, idempotent producer), or an error from
+`services.api.errors` with its retriable flag decided here. `KafkaEventProducer` runs one
+librdkafka producer per process with a dedicated poll thread that serves delivery reports,
+and one `Future` per message that the request thread waits on — so many concurrent requests
+share one producer without polling it themselves.
+
+A fatal producer error (the idempotence guarantees can no longer be kept) retires that
+librdkafka handle; the next `send` builds a fresh one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from services.api.errors import (
+    ApiError,
+    KafkaUnavailableError,
+    ProduceRejectedError,
+    QueueFullError,
+)
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "Kafka cannot take it now", though librdkafka does not flag them retriable.
+_UNAVAILABLE = frozenset(
+    {
+        KafkaError._MSG_TIMED_OUT,
+        KafkaError._TIMED_OUT,
+        KafkaError._TRANSPORT,
+        KafkaError._ALL_BROKERS_DOWN,
+        KafkaError._FATAL,
+        KafkaError._DESTROY,
+        KafkaError._QUEUE_FULL,
+        KafkaError._PURGE_QUEUE,
+        KafkaError._PURGE_INFLIGHT,
+        KafkaError.NOT_ENOUGH_REPLICAS,
+        KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.REQUEST_TIMED_OUT,
+    }
+)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    topic: str
+    key: bytes
+    value: bytes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where Kafka stored a message."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class EventProducer(Protocol):
+    def send(self, messages: Sequence[OutgoingMessage]) -> list[Delivery]:
+        """Deliveries in the order of `messages`, once all are acknowledged; raises
+        KafkaUnavailableError (retriable) or ProduceRejectedError otherwise."""
+        ...
+
+    def ping(self, timeout: float) -> None:
+        """Return if a broker answers within `timeout`, else raise KafkaUnavailableError."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def translate(error: KafkaError, retry_after: int = 1) -> ApiError:
+    """The domain error for a librdkafka error: retriable ones become 503s."""
+    text = f"Kafka: {error.str()} ({error.name()})"
+    if error.retriable() or error.fatal() or error.code() in _UNAVAILABLE:
+        return KafkaUnavailableError(text, retry_after)
+    return ProduceRejectedError(text)
+
+
+def _delivery(topic: str, stored: Message) -> Delivery:
+    partition, offset = stored.partition(), stored.offset()
+    if partition is None or offset is None:  # librdkafka sets both on every success
+        raise ProduceRejectedError(f"Kafka acknowledged a message to {topic} without an offset")
+    return Delivery(stored.topic() or topic, partition, offset)
+
+
+class KafkaEventProducer:
+    """An idempotent producer with a poll thread; thread-safe."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        delivery_timeout: float = 10.0,
+        linger_ms: float = 5.0,
+        compression: str = "lz4",
+        queue_max_messages: int = 100_000,
+        retry_after: int = 1,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self._config: dict[str, Any] = {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "compression.type": compression,
+            "linger.ms": linger_ms,
+            "message.timeout.ms": int(delivery_timeout * 1000),
+            "queue.buffering.max.messages": queue_max_messages,
+            "error_cb": self._on_error,
+            **(extra or {}),
+        }
+        # The request waits a little past the producer's own deadline, so the delivery
+        # report (success or timeout) always decides the answer.
+        self._wait = delivery_timeout + 5.0
+        self._retry_after = retry_after
+        self._lock = threading.Lock()
+        self._producer = Producer(self._config)
+        self._fatal = False
+        self._closed = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name="kafka-delivery", daemon=True)
+        self._poller.start()
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.fatal():
+            log.error("fatal producer error, the producer will be rebuilt: %s", error.str())
+            self._fatal = True
+        else:
+            log.warning("Kafka producer: %s", error.str())
+
+    def _poll(self) -> None:
+        while not self._closed.is_set():
+            self._current().poll(0.1)
+
+    def _current(self) -> Producer:
+        with self._lock:
+            if self._fatal:
+                old, self._producer, self._fatal = self._producer, Producer(self._config), False
+                old.purge()
+                old.poll(0)  # fails the purged messages' futures
+            return self._producer
+
+    def send(self, messages: Sequence[OutgoingMessage]) -> list[Delivery]:
+        producer = self._current()
+        futures = [self._enqueue(producer, message) for message in messages]
+        return [self._wait_for(future) for future in futures]
+
+    def _enqueue(self, producer: Producer, message: OutgoingMessage) -> Future[Delivery]:
+        future: Future[Delivery] = Future()
+
+        def delivered(error: KafkaError | None, stored: Message) -> None:
+            try:
+                if error is not None:
+                    raise translate(error, self._retry_after)
+                future.set_result(_delivery(message.topic, stored))
+            except ApiError as failure:
+                future.set_exception(failure)
+
+        try:
+            producer.produce(message.topic, message.value, message.key, on_delivery=delivered)
+        except BufferError as exc:
+            raise QueueFullError(f"the producer queue is full: {exc}", self._retry_after) from exc
+        except KafkaException as exc:
+            raise translate(exc.args[0], self._retry_after) from exc
+        return future
+
+    def _wait_for(self, future: Future[Delivery]) -> Delivery:
+        try:
+            return future.result(self._wait)
+        except FutureTimeout:
+            raise KafkaUnavailableError(
+                "Kafka did not acknowledge the event in time", self._retry_after
+            ) from None
+
+    def ping(self, timeout: float) -> None:
+        try:
+            self._current().list_topics(timeout=timeout)
+        except KafkaException as exc:
+            raise translate(exc.args[0], self._retry_after) from exc
+
+    def close(self, timeout: float = 10.0) -> None:
+        self._closed.set()
+        self._poller.join(timeout)
+        remaining = self._producer.flush(timeout)
+        if remaining:
+            log.warning("%d events were still unacknowledged at shutdown", remaining)

@@ -1,0 +1,223 @@
+"""The ingest API against the real registry and real Kafka: every event type round-trips
+to confluent-kafka's own AvroDeserializer, bad input is refused, and a broker outage turns
+answers into 503s without losing or duplicating any event that got a 202."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from flask import Flask
+from pydantic import SecretStr
+
+from registry.client.client import RegistryClient
+from registry.contracts import Contract, load_contracts
+from services.api.app import create_app
+from services.api.auth import mint_token
+from services.api.settings import ApiSettings
+from ugc.kafka.broker import LocalKafka
+from ugc.process import free_port
+
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+SECRET = "integration-test-secret-of-32-bytes-or-more"
+USER = "2b1f0d6e-8c3a-4f5b-9d7e-1a2b3c4d5e6f"
+AUTH = {"Authorization": f"Bearer {mint_token(USER, SECRET)}"}
+
+
+@pytest.fixture(scope="module")
+def contracts() -> list[Contract]:
+    return load_contracts(SCHEMAS)
+
+
+@pytest.fixture
+def registered(registry_url: str, contracts: list[Contract]) -> str:
+    with RegistryClient(registry_url) as registry:
+        for contract in contracts:
+            registry.register(contract.subject, contract.schema)
+            registry.set_compatibility(contract.compatibility, contract.subject)
+    return registry_url
+
+
+@pytest.fixture
+def make_app(registered: str) -> Iterator[Callable[[str], Flask]]:
+    apps: list[Flask] = []
+
+    def make(bootstrap: str) -> Flask:
+        settings = ApiSettings(
+            kafka_bootstrap=bootstrap,
+            registry_url=registered,
+            api_jwt_secret=SecretStr(SECRET),
+            api_schemas_dir=SCHEMAS,
+            api_rate_limit=0,
+            api_delivery_timeout=3.0,
+        )
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.extensions["ugc.api"]["producer"].close()
+
+
+def _read(bootstrap: str, topic: str, partition: int, start: int, end: int) -> list[Any]:
+    """The messages of one partition from `start` up to, not including, `end`."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4()}"})
+    consumer.assign([TopicPartition(topic, partition, start)])
+    found: list[Any] = []
+    deadline = time.monotonic() + 30
+    try:
+        while len(found) < end - start and time.monotonic() < deadline:
+            message = consumer.poll(1.0)
+            if message is not None and message.error() is None:
+                found.append(message)
+    finally:
+        consumer.close()
+    return found
+
+
+def test_every_event_type_round_trips_to_confluent_avro_deserializer(
+    make_app: Callable[[str], Flask],
+    kafka_bootstrap: str,
+    registered: str,
+    contracts: list[Contract],
+) -> None:
+    client = make_app(kafka_bootstrap).test_client()
+    deserializer = AvroDeserializer(SchemaRegistryClient({"url": registered}))
+    for contract in contracts:
+        response = client.post(
+            f"/api/v1/events/{contract.event_type}", json=contract.example, headers=AUTH
+        )
+        assert response.status_code == 202, response.json
+        answer = response.json
+        assert answer is not None
+        [message] = _read(
+            kafka_bootstrap,
+            answer["topic"],
+            answer["partition"],
+            answer["offset"],
+            answer["offset"] + 1,
+        )
+        assert message.key() == USER.encode()
+        context = SerializationContext(contract.topic, MessageField.VALUE)
+        record = deserializer(message.value(), context)
+        assert str(record["event_id"]) == answer["event_id"]
+        assert str(record["user_id"]) == USER
+        for name, value in contract.example.items():
+            if name not in ("occurred_at", "event_id", "context"):
+                assert _json_form(record[name]) == value, name
+        assert record["occurred_at"].tzinfo is not None
+        assert record["context"]["app"] == contract.example["context"]["app"]
+
+
+def _json_form(value: Any) -> Any:
+    """A decoded Avro value as the client wrote it in JSON (uuids as strings)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_form(v) for k, v in value.items() if v is not None}
+    return value
+
+
+BAD_REQUESTS = {
+    "unknown type": ("/api/v1/events/nope", {"json": {}}, 404),
+    "unknown field": ("/api/v1/events/film_rating", {"json": {"bogus": 1}}, 422),
+    "server-owned field": ("/api/v1/events/film_rating", {"json": {"user_id": USER}}, 422),
+    "malformed json": (
+        "/api/v1/events/film_rating",
+        {"data": "{", "content_type": "application/json"},
+        400,
+    ),
+    "wrong content type": (
+        "/api/v1/events/film_rating",
+        {"data": "{}", "content_type": "text/plain"},
+        415,
+    ),
+    "too large": ("/api/v1/events", {"json": [{"type": "click", "event": {}}] * 501}, 413),
+}
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
+def test_bad_input_is_refused_with_a_json_error(
+    make_app: Callable[[str], Flask], kafka_bootstrap: str, case: tuple[str, dict[str, Any], int]
+) -> None:
+    path, body, status = case
+    response = make_app(kafka_bootstrap).test_client().post(path, headers=AUTH, **body)
+    assert response.status_code == status
+    assert response.json is not None and response.json["status"] == status
+
+
+class Sender(threading.Thread):
+    """Posts ratings with client event ids until stopped, recording each answer."""
+
+    def __init__(self, app: Flask, example: dict[str, Any]) -> None:
+        super().__init__(daemon=True)
+        self.client = app.test_client()
+        self.example = example
+        self.answers: list[tuple[str, int]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            event_id = str(uuid.uuid4())
+            payload = {**self.example, "event_id": event_id}
+            response = self.client.post("/api/v1/events/film_rating", json=payload, headers=AUTH)
+            self.answers.append((event_id, response.status_code))
+            if response.status_code != 202:
+                time.sleep(0.2)
+
+    def count(self, status: int, since: int = 0) -> int:
+        return sum(1 for _, code in self.answers[since:] if code == status)
+
+    def wait_for(self, status: int, count: int, since: int = 0, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count(status, since) < count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert self.count(status, since) >= count, Counter(code for _, code in self.answers)
+
+
+def test_broker_outage_answers_503_and_every_202_is_in_kafka_exactly_once(
+    make_app: Callable[[str], Flask], registered: str, contracts: list[Contract], tmp_path: Path
+) -> None:
+    broker = LocalKafka(tmp_path / "kafka")
+    port = free_port()
+    bootstrap = broker.start(port)
+    try:
+        example = next(c.example for c in contracts if c.event_type == "film_rating")
+        sender = Sender(make_app(bootstrap), example)
+        sender.start()
+        sender.wait_for(202, 20)
+        broker.stop()
+        outage_start = len(sender.answers)
+        sender.wait_for(503, 2, since=outage_start)
+        broker.start(port)
+        sender.wait_for(202, 10, since=len(sender.answers))
+        sender.stopping.set()
+        sender.join(30)
+        codes = Counter(code for _, code in sender.answers)
+        assert set(codes) <= {202, 503}, codes
+        acknowledged = [event_id for event_id, code in sender.answers if code == 202]
+        stored = _stored_event_ids(bootstrap, "ugc.film_rating", registered)
+        assert all(stored[event_id] == 1 for event_id in acknowledged), codes
+    finally:
+        broker.stop()
+
+
+def _stored_event_ids(bootstrap: str, topic: str, registry_url: str) -> Counter[str]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4()}"})
+    _, end = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+    consumer.close()
+    messages = _read(bootstrap, topic, 0, 0, end)
+    assert len(messages) == end
+    deserializer = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
+    context = SerializationContext(topic, MessageField.VALUE)
+    return Counter(str(deserializer(m.value(), context)["event_id"]) for m in messages)

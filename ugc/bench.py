@@ -1,0 +1,10 @@
+"""`ugc bench …`: the benchmark scripts, one subcommand per component (not timed tests)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("bench")
+def bench_group() -> None:
+    """Benchmarks of the platform's components on this machine."""
