@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 	$(BIN)/ugc kafka fetch
 
+# The main job: the local stack, the contracts registered, demo traffic through the API.
 up: install
 	$(BIN)/ugc up
+	$(BIN)/ugc schemas register
+	$(BIN)/ugc demo --events 2000
+	$(BIN)/ugc status
 
 down:
 	$(BIN)/ugc down
