@@ -25,6 +25,7 @@ from marshmallow import Schema, ValidationError
 from registry.client import wire
 from registry.client.models import SchemaId
 from registry.client.payload import PayloadError, build_payload_schema, to_datum
+from registry.client.payload_fast import FastPath, compile_fast_path
 from services.api.contracts.catalog import EventType
 from services.api.errors import InvalidEventError
 
@@ -46,7 +47,18 @@ class EventEncoder:
 
     def __init__(self) -> None:
         self._loaders: dict[SchemaId, Schema] = {}
+        self._fast: dict[SchemaId, FastPath] = {}
         self._lock = threading.Lock()
+
+    def _fast_path(self, event_type: EventType) -> FastPath:
+        fast = self._fast.get(event_type.schema_id)
+        if fast is None:
+            compiled = compile_fast_path(
+                event_type.schema, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
+            )
+            with self._lock:
+                fast = self._fast.setdefault(event_type.schema_id, compiled)
+        return fast
 
     def _loader(self, event_type: EventType) -> Schema:
         loader = self._loaders.get(event_type.schema_id)
@@ -60,6 +72,9 @@ class EventEncoder:
 
     def datum(self, event_type: EventType, payload: Any) -> dict[str, Any]:
         """The Avro datum of a payload, or PayloadError listing every problem."""
+        datum = self._fast_path(event_type)(payload)
+        if datum is not None:
+            return datum
         if isinstance(payload, dict):
             try:
                 loaded: dict[str, Any] = self._loader(event_type).load(payload)
