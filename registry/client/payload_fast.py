@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-import uuid
+import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,12 +72,14 @@ def _floating(single: bool) -> Convert:
     return convert
 
 
+# The canonical hyphenated form in any letter case; other spellings uuid.UUID accepts
+# (braces, urn:uuid:, bare hex) are left to marshmallow, which normalises them the same way.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _uuid(value: Any) -> Any:
-    if type(value) is str:
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            pass
+    if type(value) is str and _UUID.fullmatch(value):
+        return value.lower()
     raise _NotPlainError
 
 

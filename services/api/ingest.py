@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -128,8 +129,8 @@ class IngestService:
         started = time.perf_counter()
         deliveries = self.producer.send(messages)
         self.metrics.produce_latency.observe(time.perf_counter() - started)
-        for event in events:
-            self.metrics.events.labels(event.event_type.name).inc()
+        for name, count in Counter(event.event_type.name for event in events).items():
+            self.metrics.events.labels(name).inc(count)
         return [
             Accepted(event.event_id, d.topic, d.partition, d.offset)
             for event, d in zip(events, deliveries, strict=True)

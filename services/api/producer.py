@@ -4,7 +4,7 @@
 landed, only after Kafka acknowledged it (acks=all, idempotent producer), or an error from
 `services.api.errors` with its retriable flag decided here. `KafkaEventProducer` runs one
 librdkafka producer per process with a dedicated poll thread that serves delivery reports,
-and one `Future` per message that the request thread waits on — so many concurrent requests
+and one event per `send` that the request thread waits on — so many concurrent requests
 share one producer without polling it themselves.
 
 A fatal producer error (the idempotence guarantees can no longer be kept) retires that
@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -97,6 +95,38 @@ def _delivery(topic: str, stored: Message) -> Delivery:
     return Delivery(stored.topic() or topic, partition, offset)
 
 
+class _Pending:
+    """The acknowledgements one `send` waits for: a single event for the whole batch, set
+    by the last delivery report (cheaper than a Future per message)."""
+
+    def __init__(self, count: int, retry_after: int) -> None:
+        self.deliveries: list[Delivery | None] = [None] * count
+        self.failure: ApiError | None = None
+        self.left = count
+        self.done = threading.Event()
+        self._retry_after = retry_after
+        self._lock = threading.Lock()
+        if count == 0:
+            self.done.set()
+
+    def settle(self, index: int, topic: str, error: KafkaError | None, stored: Message) -> None:
+        try:
+            if error is not None:
+                raise translate(error, self._retry_after)
+            self.deliveries[index] = _delivery(topic, stored)
+        except ApiError as failure:
+            self.failure = self.failure or failure
+        with self._lock:
+            self.left -= 1
+            if self.left == 0:
+                self.done.set()
+
+    def outcome(self) -> list[Delivery]:
+        if self.failure is not None:
+            raise self.failure
+        return [delivery for delivery in self.deliveries if delivery is not None]
+
+
 class KafkaEventProducer:
     """An idempotent producer with a poll thread; thread-safe."""
 
@@ -154,19 +184,20 @@ class KafkaEventProducer:
 
     def send(self, messages: Sequence[OutgoingMessage]) -> list[Delivery]:
         producer = self._current()
-        futures = [self._enqueue(producer, message) for message in messages]
-        return [self._wait_for(future) for future in futures]
+        pending = _Pending(len(messages), self._retry_after)
+        for index, message in enumerate(messages):
+            self._enqueue(producer, message, pending, index)
+        if not pending.done.wait(self._wait):
+            raise KafkaUnavailableError(
+                "Kafka did not acknowledge the event in time", self._retry_after
+            )
+        return pending.outcome()
 
-    def _enqueue(self, producer: Producer, message: OutgoingMessage) -> Future[Delivery]:
-        future: Future[Delivery] = Future()
-
+    def _enqueue(
+        self, producer: Producer, message: OutgoingMessage, pending: _Pending, index: int
+    ) -> None:
         def delivered(error: KafkaError | None, stored: Message) -> None:
-            try:
-                if error is not None:
-                    raise translate(error, self._retry_after)
-                future.set_result(_delivery(message.topic, stored))
-            except ApiError as failure:
-                future.set_exception(failure)
+            pending.settle(index, message.topic, error, stored)
 
         try:
             producer.produce(message.topic, message.value, message.key, on_delivery=delivered)
@@ -174,15 +205,6 @@ class KafkaEventProducer:
             raise QueueFullError(f"the producer queue is full: {exc}", self._retry_after) from exc
         except KafkaException as exc:
             raise translate(exc.args[0], self._retry_after) from exc
-        return future
-
-    def _wait_for(self, future: Future[Delivery]) -> Delivery:
-        try:
-            return future.result(self._wait)
-        except FutureTimeout:
-            raise KafkaUnavailableError(
-                "Kafka did not acknowledge the event in time", self._retry_after
-            ) from None
 
     def ping(self, timeout: float) -> None:
         try:

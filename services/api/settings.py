@@ -24,7 +24,7 @@ class ApiSettings(UgcSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 2
-    api_threads: int = 16
+    api_threads: int = 32
     # HS256 with the secret, or RS256 with a PEM public key when one is set.
     api_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     api_jwt_public_key: str | None = None
@@ -40,7 +40,7 @@ class ApiSettings(UgcSettings):
     api_catalog_max_stale: float = 300.0
     # The producer gives up on a message after this long; the request waits a bit longer.
     api_delivery_timeout: float = 10.0
-    api_linger_ms: float = 5.0
+    api_linger_ms: float = 2.0
     api_compression: str = "lz4"
     api_queue_max_messages: int = 100_000
     api_retry_after: int = 1
