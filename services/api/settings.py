@@ -35,9 +35,11 @@ class ApiSettings(UgcSettings):
     api_max_batch_events: int = 500
     api_max_body_bytes: int = 1024 * 1024
     # How long the list of event types and their latest schemas is trusted before a refresh,
-    # and how long a stale copy may still serve while the registry cannot be reached.
+    # and how long a stale copy may still serve while the registry cannot be reached: by
+    # default none (a registry outage answers 503 at the next refresh); a deployment that
+    # would rather ride out outages on cached schemas (ids never change meaning) raises it.
     api_catalog_ttl: float = 10.0
-    api_catalog_max_stale: float = 300.0
+    api_catalog_max_stale: float = 0.0
     # The producer gives up on a message after this long; the request waits a bit longer.
     api_delivery_timeout: float = 10.0
     api_linger_ms: float = 2.0
