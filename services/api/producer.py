@@ -158,6 +158,7 @@ class KafkaEventProducer:
         self._retry_after = retry_after
         self._lock = threading.Lock()
         self._producer = Producer(self._config)
+        self._released = False
         self._fatal = False
         self._closed = threading.Event()
         self._poller = threading.Thread(target=self._poll, name="kafka-delivery", daemon=True)
@@ -176,6 +177,8 @@ class KafkaEventProducer:
 
     def _current(self) -> Producer:
         with self._lock:
+            if self._closed.is_set() and self._released:
+                raise KafkaUnavailableError("the producer is shut down", self._retry_after)
             if self._fatal:
                 old, self._producer, self._fatal = self._producer, Producer(self._config), False
                 old.purge()
@@ -218,3 +221,8 @@ class KafkaEventProducer:
         remaining = self._producer.flush(timeout)
         if remaining:
             log.warning("%d events were still unacknowledged at shutdown", remaining)
+        with self._lock:
+            # Dropping the last reference destroys the librdkafka handle now, rather than
+            # leaving it to reconnect to a stopped broker until the process exits.
+            del self._producer
+            self._released = True
