@@ -18,7 +18,8 @@ from werkzeug.routing import BaseConverter
 
 from registry.client.models import SchemaId, SchemaReference, SchemaType, Subject, Version
 from registry.server import errors
-from registry.server.service import SchemaRequest, VersionSpec, parse_version, validate_subject
+from registry.server.queries import VersionSpec
+from registry.server.service import SchemaRequest, parse_version, validate_subject
 
 MEDIA_TYPES = (
     "application/vnd.schemaregistry.v1+json",

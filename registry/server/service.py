@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from registry.client.models import (
     MAX_VERSION,
@@ -28,6 +27,20 @@ from registry.client.models import (
 )
 from registry.server import errors
 from registry.server.compatibility import check_compatibility
+from registry.server.queries import (
+    DEFAULT_LEVEL,
+    DEFAULT_MODE,
+    VersionSpec,
+    as_written,
+    effective_level,
+    effective_mode,
+    pick_version,
+    registered,
+    require_writable,
+    resolve_references,
+    single,
+    transitive,
+)
 from registry.server.records import (
     Record,
     SchemaWritten,
@@ -42,9 +55,6 @@ from registry.server.schema import ParsedSchema, parse_schema
 from registry.server.state import RegistryState, StoredSchema, StoredVersion
 from registry.server.store import SchemaStore
 
-DEFAULT_LEVEL = CompatibilityLevel.BACKWARD
-DEFAULT_MODE = Mode.READWRITE
-VersionSpec = Version | Literal["latest"]
 _Identity = tuple[str, SchemaType, tuple[SchemaReference, ...]]
 
 
@@ -93,7 +103,7 @@ class RegistryService:
                 f"Invalid schema: schema type {request.schema_type.value} is not supported "
                 "by this registry (AVRO only)"
             )
-        resolved = _resolve_references(state, request.references)
+        resolved = resolve_references(state, request.references)
         try:
             return parse_schema(
                 request.schema, schema_type=request.schema_type, references=resolved
@@ -111,7 +121,7 @@ class RegistryService:
         parsed = parse_schema(
             stored.schema,
             schema_type=stored.schema_type,
-            references=_resolve_references(state, stored.references),
+            references=resolve_references(state, stored.references),
             strict=False,
         )
         with self._cache_lock:
@@ -155,7 +165,7 @@ class RegistryService:
                 versions = state.all_versions(subject) if deleted else state.live_versions(subject)
                 if latest_only:
                     versions = versions[-1:]
-                found += [_registered(state, v) for v in versions]
+                found += [registered(state, v) for v in versions]
         return found
 
     # --- subjects and versions -------------------------------------------------------
@@ -179,7 +189,7 @@ class RegistryService:
         self, subject: Subject, spec: VersionSpec, deleted: bool = False
     ) -> RegisteredSchema:
         with self.store.reading() as state:
-            return _registered(state, _pick_version(state, subject, spec, deleted))
+            return registered(state, pick_version(state, subject, spec, deleted))
 
     def lookup(self, subject: Subject, request: SchemaRequest, deleted: bool) -> RegisteredSchema:
         with self.store.reading() as state:
@@ -190,19 +200,19 @@ class RegistryService:
             schema_id = self._find_id(state, parsed)
             for stored in reversed(candidates):
                 if stored.schema_id == schema_id:
-                    return _registered(state, stored)
+                    return registered(state, stored)
         raise errors.SchemaNotFoundError("Schema not found")
 
     def referenced_by(self, subject: Subject, spec: VersionSpec) -> list[SchemaId]:
         with self.store.reading() as state:
-            stored = _pick_version(state, subject, spec, deleted=True)
+            stored = pick_version(state, subject, spec, deleted=True)
             return state.referenced_by(subject, stored.version)
 
     # --- registration ----------------------------------------------------------------
 
     def register(self, subject: Subject, request: SchemaRequest) -> SchemaId:
         def prepare(state: RegistryState) -> tuple[list[Record], SchemaId]:
-            mode = _mode(state, subject)
+            mode = effective_mode(state, subject)
             if mode is Mode.READONLY:
                 raise errors.OperationNotPermittedError(f"Subject {subject} is in read-only mode")
             if request.requested_id is not None and mode is not Mode.IMPORT:
@@ -245,7 +255,7 @@ class RegistryService:
         self, state: RegistryState, subject: Subject, parsed: ParsedSchema
     ) -> None:
         live = state.live_versions(subject)
-        messages = self._incompatibilities(state, _level(state, subject), parsed, live)
+        messages = self._incompatibilities(state, effective_level(state, subject), parsed, live)
         if messages:
             raise errors.IncompatibleSchemaError(
                 "Schema being registered is incompatible with an earlier schema for subject "
@@ -271,23 +281,23 @@ class RegistryService:
         """Reasons the schema is incompatible (none: compatible). `spec` None: all live."""
         with self.store.reading() as state:
             parsed = self._parse_request(state, request)
-            level = _level(state, subject)
+            level = effective_level(state, subject)
             if spec is None:
                 against = state.live_versions(subject)
-                level = _transitive(level)
+                level = transitive(level)
             elif spec == "latest" and not state.live_versions(subject):
                 return []
             else:
-                against = [_pick_version(state, subject, spec, deleted=False)]
-                level = _single(level)
+                against = [pick_version(state, subject, spec, deleted=False)]
+                level = single(level)
             return self._incompatibilities(state, level, parsed, against)
 
     # --- deletes ---------------------------------------------------------------------
 
     def delete_version(self, subject: Subject, spec: VersionSpec, permanent: bool) -> Version:
         def prepare(state: RegistryState) -> tuple[list[Record], Version]:
-            _require_writable(state, subject)
-            stored = _pick_version(state, subject, spec, deleted=True, for_delete=permanent)
+            require_writable(state, subject)
+            stored = pick_version(state, subject, spec, deleted=True, for_delete=permanent)
             if state.referenced_by(subject, stored.version):
                 raise errors.ReferenceExistsError(
                     f"One or more references exist to the schema {{subject={subject}, "
@@ -305,14 +315,14 @@ class RegistryService:
                     f"Subject '{subject}' Version {stored.version} was soft deleted. Set "
                     "permanent=true to delete permanently"
                 )
-            event = _as_written(state, stored, deleted=True)
+            event = as_written(state, stored, deleted=True)
             return [schema_record(event)], stored.version
 
         return self.store.write(prepare)
 
     def delete_subject(self, subject: Subject, permanent: bool) -> list[Version]:
         def prepare(state: RegistryState) -> tuple[list[Record], list[Version]]:
-            _require_writable(state, subject)
+            require_writable(state, subject)
             every = state.all_versions(subject)
             if not every:
                 raise errors.SubjectNotFoundError(f"Subject '{subject}' not found.")
@@ -337,7 +347,7 @@ class RegistryService:
                     f"Subject '{subject}' was soft deleted. Set permanent=true to delete "
                     "permanently"
                 )
-            records = [schema_record(_as_written(state, v, deleted=True)) for v in live]
+            records = [schema_record(as_written(state, v, deleted=True)) for v in live]
             records.append(delete_subject_record(subject, live[-1].version))
             return records, [v.version for v in live]
 
@@ -357,7 +367,7 @@ class RegistryService:
 
     def set_config(self, subject: Subject | None, level: CompatibilityLevel) -> CompatibilityLevel:
         def prepare(state: RegistryState) -> tuple[list[Record], CompatibilityLevel]:
-            _require_writable(state, subject)
+            require_writable(state, subject)
             if state.configs.get(subject) == level:
                 return [], level
             return [config_record(subject, level)], level
@@ -366,7 +376,7 @@ class RegistryService:
 
     def delete_config(self, subject: Subject | None) -> CompatibilityLevel:
         def prepare(state: RegistryState) -> tuple[list[Record], CompatibilityLevel]:
-            _require_writable(state, subject)
+            require_writable(state, subject)
             current = state.configs.get(subject)
             if current is None:
                 if subject is not None:
@@ -410,109 +420,5 @@ class RegistryService:
         return self.store.write(prepare)
 
 
-# --- helpers on the state ------------------------------------------------------------
-
-
 def _identity(parsed: ParsedSchema) -> _Identity:
     return (parsed.canonical, parsed.schema_type, parsed.references)
-
-
-def _registered(state: RegistryState, stored: StoredVersion) -> RegisteredSchema:
-    schema = state.schemas[stored.schema_id]
-    return RegisteredSchema(
-        stored.schema_id,
-        stored.subject,
-        stored.version,
-        schema.schema,
-        schema.schema_type,
-        schema.references,
-    )
-
-
-def _as_written(state: RegistryState, stored: StoredVersion, *, deleted: bool) -> SchemaWritten:
-    schema = state.schemas[stored.schema_id]
-    return SchemaWritten(
-        stored.subject,
-        stored.version,
-        stored.schema_id,
-        schema.schema,
-        schema.schema_type,
-        schema.references,
-        deleted,
-    )
-
-
-def _pick_version(
-    state: RegistryState,
-    subject: Subject,
-    spec: VersionSpec,
-    deleted: bool,
-    for_delete: bool = False,
-) -> StoredVersion:
-    every = state.all_versions(subject)
-    live = [v for v in every if not v.deleted]
-    if not every or (not live and not deleted):
-        raise errors.SubjectNotFoundError(f"Subject '{subject}' not found.")
-    if spec == "latest":
-        pool = every if (for_delete or not live) and deleted else live
-        if not pool:
-            raise errors.VersionNotFoundError(f"Version latest not found for '{subject}'.")
-        return pool[-1]
-    for stored in every:
-        if stored.version == spec and (deleted or not stored.deleted):
-            return stored
-    raise errors.VersionNotFoundError(f"Version {spec} not found.")
-
-
-def _resolve_references(
-    state: RegistryState, references: Sequence[SchemaReference]
-) -> list[tuple[SchemaReference, str]]:
-    """Every schema the references need, dependencies before their users."""
-    resolved: list[tuple[SchemaReference, str]] = []
-    seen: set[tuple[str, int]] = set()
-
-    def visit(ref: SchemaReference, depth: int) -> None:
-        if (ref.subject, ref.version) in seen:
-            return
-        if depth > 32:
-            raise errors.InvalidSchemaError("Invalid schema: references nest too deeply")
-        stored = state.subjects.get(ref.subject, {}).get(ref.version)
-        if stored is None:
-            raise errors.InvalidSchemaError(
-                f"Invalid schema: reference {ref.name!r} names subject {ref.subject!r} "
-                f"version {ref.version}, which does not exist"
-            )
-        seen.add((ref.subject, ref.version))
-        schema = state.schemas[stored.schema_id]
-        for inner in schema.references:
-            visit(inner, depth + 1)
-        resolved.append((ref, schema.schema))
-
-    for ref in references:
-        visit(ref, 0)
-    return resolved
-
-
-def _level(state: RegistryState, subject: Subject) -> CompatibilityLevel:
-    return state.configs.get(subject) or state.configs.get(None) or DEFAULT_LEVEL
-
-
-def _mode(state: RegistryState, subject: Subject | None) -> Mode:
-    return state.modes.get(subject) or state.modes.get(None) or DEFAULT_MODE
-
-
-def _require_writable(state: RegistryState, subject: Subject | None) -> None:
-    if _mode(state, subject) is Mode.READONLY:
-        raise errors.OperationNotPermittedError(
-            f"Subject {subject or '(global)'} is in read-only mode"
-        )
-
-
-def _transitive(level: CompatibilityLevel) -> CompatibilityLevel:
-    if level is CompatibilityLevel.NONE or level.transitive:
-        return level
-    return CompatibilityLevel(f"{level.value}_TRANSITIVE")
-
-
-def _single(level: CompatibilityLevel) -> CompatibilityLevel:
-    return CompatibilityLevel(level.value.removesuffix("_TRANSITIVE"))

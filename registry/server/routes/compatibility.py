@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from registry.server.http import answer, flag, json_body, schema_request, subject_arg, version_arg
-from registry.server.service import RegistryService, VersionSpec
+from registry.server.queries import VersionSpec
+from registry.server.service import RegistryService
 
 
 def blueprint(service: RegistryService) -> Blueprint:
