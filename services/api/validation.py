@@ -1,7 +1,8 @@
 """From a client's JSON payload to the Avro bytes that go to Kafka.
 
-The payload is read with the marshmallow schema that `registry.client.payload` builds from
-the event type's registered Avro schema (one loader per schema id, built once), then the
+The payload is read by the fast path compiled from the event type's registered Avro schema
+(`registry.client.payload_fast`), or, when it is not plainly valid, by the marshmallow schema
+that `registry.client.payload` builds, which explains every problem; then the
 server completes it: `user_id` from the token, `received_at` from its clock, and `event_id`
 — the event's idempotency key from here to ClickHouse — from the payload, else from the
 `Idempotency-Key` header, else a new uuid4. A header that is a UUID is used as it is; any
@@ -19,12 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError
-
 from registry.client import wire
 from registry.client.avro_writer import Encoder, compile_encoder
 from registry.client.models import SchemaId
-from registry.client.payload import PayloadError, build_payload_schema, to_datum
+from registry.client.payload import PayloadError, to_datum
 from registry.client.payload_fast import FastPath, compile_fast_path
 from services.api.contracts.catalog import EventType
 from services.api.errors import InvalidEventError
@@ -42,54 +41,41 @@ class EncodedEvent:
     value: bytes  # Confluent-framed Avro
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """What one registered schema compiles to: the fast reader of valid payloads and the
+    Avro encoder. Invalid payloads go to `to_datum`, whose marshmallow schemas are cached by
+    `registry.client.payload` itself."""
+
+    read: FastPath
+    encode: Encoder
+
+
 class EventEncoder:
-    """Validates payloads and encodes them; thread-safe, loaders cached by schema id."""
+    """Validates payloads and encodes them; thread-safe, compiled once per schema id."""
 
     def __init__(self) -> None:
-        self._loaders: dict[SchemaId, Schema] = {}
-        self._fast: dict[SchemaId, FastPath] = {}
-        self._encoders: dict[SchemaId, Encoder] = {}
+        self._compiled: dict[SchemaId, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def _encoder(self, event_type: EventType) -> Encoder:
-        encoder = self._encoders.get(event_type.schema_id)
-        if encoder is None:
-            compiled = compile_encoder(event_type.schema)
-            with self._lock:
-                encoder = self._encoders.setdefault(event_type.schema_id, compiled)
-        return encoder
-
-    def _fast_path(self, event_type: EventType) -> FastPath:
-        fast = self._fast.get(event_type.schema_id)
-        if fast is None:
-            compiled = compile_fast_path(
-                event_type.schema, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
+    def _for(self, event_type: EventType) -> _Compiled:
+        compiled = self._compiled.get(event_type.schema_id)
+        if compiled is None:
+            fresh = _Compiled(
+                compile_fast_path(
+                    event_type.schema, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
+                ),
+                compile_encoder(event_type.schema),
             )
             with self._lock:
-                fast = self._fast.setdefault(event_type.schema_id, compiled)
-        return fast
-
-    def _loader(self, event_type: EventType) -> Schema:
-        loader = self._loaders.get(event_type.schema_id)
-        if loader is None:
-            schema = build_payload_schema(
-                event_type.schema, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
-            )
-            with self._lock:
-                loader = self._loaders.setdefault(event_type.schema_id, schema())
-        return loader
+                compiled = self._compiled.setdefault(event_type.schema_id, fresh)
+        return compiled
 
     def datum(self, event_type: EventType, payload: Any) -> dict[str, Any]:
         """The Avro datum of a payload, or PayloadError listing every problem."""
-        datum = self._fast_path(event_type)(payload)
+        datum = self._for(event_type).read(payload)
         if datum is not None:
             return datum
-        if isinstance(payload, dict):
-            try:
-                loaded: dict[str, Any] = self._loader(event_type).load(payload)
-                return loaded
-            except ValidationError:
-                pass  # to_datum below words every problem the same way for every caller
         return to_datum(
             event_type.schema, payload, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
         )
@@ -111,7 +97,7 @@ class EventEncoder:
             datum["event_id"] = event_id_for(user_id, idempotency_key)
         datum["user_id"] = user_id
         datum["received_at"] = received_at
-        value = wire.frame(event_type.schema_id, self._encoder(event_type)(datum))
+        value = wire.frame(event_type.schema_id, self._for(event_type).encode(datum))
         return EncodedEvent(event_type, str(datum["event_id"]), user_id, value)
 
 
