@@ -30,6 +30,7 @@ def serve(port: int | None, host: str | None, workers: int | None) -> None:
     overrides = {"registry_port": port, "registry_host": host, "registry_workers": workers}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     settings.log_once("registry")
+    _require_kafka(settings)
     run(
         lambda: create_app(settings),
         host=settings.registry_host,
@@ -38,3 +39,20 @@ def serve(port: int | None, host: str | None, workers: int | None) -> None:
         threads=settings.registry_threads,
         name="ugc-registry",
     )
+
+
+def _require_kafka(settings: RegistrySettings) -> None:
+    """Fail in one line before gunicorn starts, rather than in every worker's boot."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    from ugc.errors import UgcError
+
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "log_level": 0})
+    try:
+        admin.list_topics(timeout=settings.registry_store_timeout)
+    except KafkaException as exc:
+        raise UgcError(
+            f"Kafka at {settings.kafka_bootstrap} is unreachable ({exc.args[0].str()}); start it "
+            "(ugc kafka start) or set UGC_KAFKA_BOOTSTRAP"
+        ) from exc
