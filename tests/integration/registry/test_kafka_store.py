@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -150,3 +151,39 @@ def test_health_reports_store_lag(start_registry: Callable[..., RunningRegistry]
     health = httpx.get(f"{registry.url}/healthz").json()
     assert health["status"] == "ok"
     assert health["store_lag"] == 0
+
+
+def test_the_same_schema_registered_through_both_instances_at_once_gets_one_version(
+    start_registry: Callable[..., RunningRegistry],
+) -> None:
+    left = start_registry()
+    right = start_registry(topic=left.topic)
+    answers: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def race(url: str, i: int) -> None:
+        barrier.wait()
+        answers.append(register(url, f"race-{i % 2}-value", schema("Race")))
+
+    threads = [
+        threading.Thread(target=race, args=(left.url if i % 4 < 2 else right.url, i))
+        for i in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 8 and len(set(answers)) == 1
+    for url in (left.url, right.url):
+        for subject in ("race-0-value", "race-1-value"):
+            assert eventually(f"{url}/subjects/{subject}/versions", [1]) == [1]
+
+
+def eventually(url: str, expected: Any, seconds: float = 5.0) -> Any:
+    """GET url until it answers `expected` (an instance's reader catching up) or time runs out."""
+    deadline = time.monotonic() + seconds
+    answer = httpx.get(url).json()
+    while answer != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        answer = httpx.get(url).json()
+    return answer
