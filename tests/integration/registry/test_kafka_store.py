@@ -140,7 +140,9 @@ def test_two_instances_on_one_topic_never_issue_conflicting_ids(
     # Both instances converge on the same answers once they have read the whole log.
     register(left.url, "sync-value", schema("Sync"))
     register(right.url, "sync-value", schema("Sync"))
-    assert snapshot(left.url) == snapshot(right.url)
+    expected = snapshot(left.url)
+    assert eventually(f"{right.url}/subjects?deleted=true", expected["subjects"])
+    assert snapshot(right.url) == expected
     shared = httpx.get(f"{left.url}/subjects/shared-value/versions").json()
     assert shared == list(range(1, len(shared) + 1))
 
