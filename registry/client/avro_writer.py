@@ -38,8 +38,13 @@ class _UnsupportedError(Exception):
 
 
 def _long(value: int, out: bytearray) -> None:
-    if type(value) is not int or not -(2**63) <= value < 2**63:
+    if type(value) is not int:
         raise TypeError("not a long")
+    if 0 <= value < 64:  # one byte, the usual case for lengths, indexes and small counts
+        out.append(value << 1)
+        return
+    if not -(2**63) <= value < 2**63:
+        raise TypeError("out of the long range")
     number = (value << 1) ^ (value >> 63)
     while number > 0x7F:
         out.append((number & 0x7F) | 0x80)
@@ -49,7 +54,11 @@ def _long(value: int, out: bytearray) -> None:
 
 def _string(value: str, out: bytearray) -> None:
     data = value.encode()
-    _long(len(data), out)
+    size = len(data)
+    if size < 64:
+        out.append(size << 1)
+    else:
+        _long(size, out)
     out += data
 
 
