@@ -16,9 +16,17 @@ from flask import Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
-from registry.client.models import SchemaId, SchemaReference, SchemaType, Subject, Version
+from registry.client.models import (
+    RegisteredSchema,
+    SchemaId,
+    SchemaReference,
+    SchemaType,
+    Subject,
+    Version,
+)
 from registry.server import errors
 from registry.server.queries import VersionSpec
+from registry.server.records import schema_fields
 from registry.server.service import SchemaRequest, parse_version, validate_subject
 
 MEDIA_TYPES = (
@@ -162,16 +170,11 @@ def _references(raw: object) -> tuple[SchemaReference, ...]:
     return tuple(found)
 
 
-def registered_json(item: Any) -> dict[str, Any]:
+def registered_json(item: RegisteredSchema) -> dict[str, Any]:
     """A RegisteredSchema in the 7.x shape (schemaType only when not Avro)."""
-    shaped: dict[str, Any] = {
+    return {
         "subject": item.subject,
         "version": item.version,
         "id": item.id,
+        **schema_fields(item.schema, item.schema_type, item.references),
     }
-    if item.schema_type is not SchemaType.AVRO:
-        shaped["schemaType"] = item.schema_type.value
-    if item.references:
-        shaped["references"] = [ref.to_json() for ref in item.references]
-    shaped["schema"] = item.schema
-    return shaped

@@ -103,6 +103,20 @@ def _subject_key(keytype: str, subject: Subject | None) -> bytes:
     return _dump(key)
 
 
+def schema_fields(
+    schema: str, schema_type: SchemaType, references: tuple[SchemaReference, ...]
+) -> dict[str, Any]:
+    """A schema as both the topic and the API write it: `schemaType` only when not Avro,
+    `references` only when there are some."""
+    fields: dict[str, Any] = {}
+    if schema_type is not SchemaType.AVRO:
+        fields["schemaType"] = schema_type.value
+    if references:
+        fields["references"] = [ref.to_json() for ref in references]
+    fields["schema"] = schema
+    return fields
+
+
 def schema_key(subject: Subject, version: Version) -> bytes:
     return _dump({"keytype": "SCHEMA", "subject": subject, "version": version, "magic": 1})
 
@@ -112,13 +126,9 @@ def schema_record(event: SchemaWritten) -> Record:
         "subject": event.subject,
         "version": event.version,
         "id": event.schema_id,
+        **schema_fields(event.schema, event.schema_type, event.references),
+        "deleted": event.deleted,
     }
-    if event.schema_type is not SchemaType.AVRO:
-        value["schemaType"] = event.schema_type.value
-    if event.references:
-        value["references"] = [ref.to_json() for ref in event.references]
-    value["schema"] = event.schema
-    value["deleted"] = event.deleted
     return Record(schema_key(event.subject, event.version), _dump(value))
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from registry.client.models import SchemaType
 from registry.server.http import answer, flag, raw_schema, registered_json
+from registry.server.records import schema_fields
 from registry.server.service import RegistryService
 
 
@@ -26,13 +27,7 @@ def blueprint(service: RegistryService) -> Blueprint:
     @routes.get("/schemas/ids/<int:schema_id>")
     def by_id(schema_id: int) -> Response:
         stored = service.schema_by_id(schema_id)
-        shaped: dict[str, object] = {}
-        if stored.schema_type is not SchemaType.AVRO:
-            shaped["schemaType"] = stored.schema_type.value
-        if stored.references:
-            shaped["references"] = [ref.to_json() for ref in stored.references]
-        shaped["schema"] = stored.schema
-        return answer(shaped)
+        return answer(schema_fields(stored.schema, stored.schema_type, stored.references))
 
     @routes.get("/schemas/ids/<int:schema_id>/schema")
     def text_by_id(schema_id: int) -> Response:

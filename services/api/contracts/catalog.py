@@ -1,13 +1,14 @@
 """The event types the API accepts, as the registry defines them.
 
 An event type exists when the registry has a subject `ugc.<event_type>-value`; its schema is
-that subject's latest version. `EventCatalog` keeps a snapshot of all of them (schema id,
-text, fastavro's parsed form) and refreshes it after `ttl` seconds, so a newly registered
-contract is accepted without a redeploy and no request waits on the registry while the
-snapshot is fresh. One thread refreshes while the others keep using the old snapshot. When
-the registry cannot be reached, the old snapshot keeps serving for up to `max_stale`
-seconds — a schema id never changes meaning, so events written with it stay correct — and
-after that, or with no snapshot at all, the catalog raises RegistryDownError (503).
+that subject's latest version. `EventCatalog` keeps a snapshot of all of them (schema id and
+text, each checked once to be usable Avro) and refreshes it after `ttl` seconds, so a newly
+registered contract is accepted without a redeploy and no request waits on the registry
+while the snapshot is fresh. One thread refreshes while the others keep using the old
+snapshot. When the registry cannot be reached, the old snapshot keeps serving for up to
+`max_stale` seconds (default 0) — a schema id never changes meaning, so events written with
+it stay correct — and after that, or with no snapshot at all, the catalog raises
+RegistryDownError (503).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from registry.client.errors import RegistryError, RegistryUnavailableError
@@ -43,7 +44,6 @@ class EventType:
     version: Version
     schema_id: SchemaId
     schema: str
-    parsed: Any = field(repr=False, compare=False)
 
     @property
     def avro(self) -> dict[str, Any]:
@@ -81,7 +81,7 @@ class EventCatalog:
         self._retry_after = retry_after
         self._clock = clock
         self._snapshot: Snapshot | None = None
-        self._parsed: dict[SchemaId, Any] = {}  # schema ids never change meaning
+        self._usable: dict[SchemaId, bool] = {}  # schema ids never change meaning
         self._refreshing = threading.Lock()
 
     def get(self, name: str) -> EventType:
@@ -135,21 +135,21 @@ class EventCatalog:
             except RegistryError as exc:  # deleted between the two calls, or not Avro
                 log.warning("skipping subject %s: %s", subject, exc)
                 continue
-            parsed = self._parse(latest.id, latest.schema)
-            if parsed is not None:
+            if self._is_usable(latest.id, latest.schema):
                 types[name] = EventType(
-                    name, f"ugc.{name}", subject, latest.version, latest.id, latest.schema, parsed
+                    name, f"ugc.{name}", subject, latest.version, latest.id, latest.schema
                 )
         return types
 
-    def _parse(self, schema_id: SchemaId, text: str) -> Any:
-        if schema_id not in self._parsed:
+    def _is_usable(self, schema_id: SchemaId, text: str) -> bool:
+        if schema_id not in self._usable:
             try:
-                self._parsed[schema_id] = parse_schema(text)
+                parse_schema(text)
+                self._usable[schema_id] = True
             except Exception as exc:  # fastavro raises several unrelated types
                 log.warning("schema %d is not usable Avro, skipped: %r", schema_id, exc)
-                return None
-        return self._parsed[schema_id]
+                self._usable[schema_id] = False
+        return self._usable[schema_id]
 
     def ping(self) -> None:
         """Return if the registry answers now, else raise RegistryDownError."""
