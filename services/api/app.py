@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from registry.client.client import RegistryClient
@@ -32,6 +32,8 @@ from services.api.routes import docs, events, health
 from services.api.settings import ApiSettings
 
 log = logging.getLogger(__name__)
+
+_STARTED = "ugc.started"
 
 
 def create_app(
@@ -77,13 +79,14 @@ def create_app(
 def _register_metrics(app: Flask, metrics: ApiMetrics) -> None:
     @app.before_request
     def started() -> None:
-        g.started = time.perf_counter()
+        request.environ[_STARTED] = time.perf_counter()
 
     @app.after_request
     def finished(response: Response) -> Response:
-        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        metrics.requests.labels(route, str(response.status_code)).inc()
-        metrics.latency.labels(route).observe(time.perf_counter() - g.get("started", 0.0))
+        environ = request.environ
+        rule = request.url_rule
+        elapsed = time.perf_counter() - environ.get(_STARTED, 0.0)
+        metrics.observe_request(rule.rule if rule else "unmatched", response.status_code, elapsed)
         return response
 
 

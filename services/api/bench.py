@@ -3,8 +3,11 @@
 One run serves (a) a one-route Flask app answering `{"status": "ok"}` and (b, c) the ingest
 API, each under gunicorn with the same workers and threads, and drives them with `wrk`
 (Debian package `wrk`; its Lua script sends the POST bodies): (a) GET of the trivial
-endpoint, (b) single-event POSTs, (c) 100-event batch POSTs. It prints requests/s, events/s,
-p50/p99 latency and the ratio b/a. wrk runs on the same machine as the server, so the
+endpoint, (b) single-event POSTs, (c) 100-event batch POSTs. Two more runs say where the
+time goes: (a2) the same POST as (b) to a trivial endpoint that only parses the JSON (the
+cost of a bigger request), and (b0) the ingest API with a producer that acknowledges at
+once (the API's own work without Kafka). It prints requests/s, events/s, p50/p99 latency
+and the ratios. wrk runs on the same machine as the server, so the
 figures are what the box does as a whole. The API needs Kafka and the registry
 (UGC_KAFKA_BOOTSTRAP, UGC_REGISTRY_URL), e.g. from `ugc up`; `--register` first registers
 the contracts of `schemas/`. The rate limit is turned off for the run.
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,7 @@ import httpx
 from flask import Flask, request
 
 from services.api.auth import mint_token
+from services.api.producer import Delivery, OutgoingMessage
 from services.api.settings import ApiSettings
 from ugc.errors import SetupError, UgcError
 from ugc.process import free_port
@@ -59,13 +64,33 @@ def trivial_app() -> Flask:
     return app
 
 
+class InstantProducer:
+    """An `EventProducer` that acknowledges at once without Kafka: run (b0) measures the
+    API's own work (HTTP, auth, validation, encoding) apart from producing."""
+
+    def send(self, messages: Sequence[OutgoingMessage]) -> list[Delivery]:
+        return [Delivery(message.topic, 0, 0) for message in messages]
+
+    def ping(self, timeout: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def serve_for_bench(which: str, port: int, workers: int, threads: int) -> None:
     """Entry point of the server subprocess (see `_Server`)."""
     from services.api.app import create_app
     from ugc.serving import serve
 
-    factory = trivial_app if which == "trivial" else create_app
-    serve(factory, host="127.0.0.1", port=port, workers=workers, threads=threads, name=which)
+    factories: dict[str, Callable[[], Flask]] = {
+        "trivial": trivial_app,
+        "api": create_app,
+        "api-without-kafka": lambda: create_app(producer=InstantProducer()),
+    }
+    serve(
+        factories[which], host="127.0.0.1", port=port, workers=workers, threads=threads, name=which
+    )
 
 
 @dataclass(frozen=True)
@@ -205,6 +230,7 @@ def run_bench(
         runs = [
             _Run("(a) trivial Flask GET", "/healthz", None, 1),
             _Run("(a2) trivial JSON POST", "/echo", single, 1),
+            _Run("(b0) (b) without Kafka", "/api/v1/events/film_rating", single, 1),
             _Run("(b) single-event POST", "/api/v1/events/film_rating", single, 1),
             _Run(
                 "(c) 100-event batch POST",
@@ -215,14 +241,17 @@ def run_bench(
         ]
         with (
             _Server("trivial", workers, threads, env) as trivial,
+            _Server("api-without-kafka", workers, threads, env) as without_kafka,
             _Server("api", workers, threads, env) as api,
         ):
             trivial.wait_ready("/healthz")
+            without_kafka.wait_ready("/readyz", timeout=60.0)
             api.wait_ready("/readyz", timeout=60.0)
             measured: dict[str, list[WrkResult]] = {run.name: [] for run in runs}
+            servers = {"(a": trivial, "(b0": without_kafka, "(b)": api, "(c)": api}
             for _ in range(rounds):
                 for run in runs:
-                    server = trivial if run.name.startswith("(a") else api
+                    server = next(v for k, v in servers.items() if run.name.startswith(k))
                     output = run_wrk(server.url + run.path, run.script, connections, seconds)
                     measured[run.name].append(parse_wrk(run.name, output, run.events_per_request))
     return [_median(results) for results in measured.values()]
@@ -272,10 +301,11 @@ def bench_api(**options: Any) -> None:
             f"{r.name:28} {r.requests_per_s:9.0f} {r.events_per_s:10.0f} "
             f"{r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d}"
         )
-    get, post, single, batch = results
+    get, post, without_kafka, single, batch = results
     click.echo(
         f"ratio b/a = {single.requests_per_s / get.requests_per_s:.2f} (target >= 0.7), "
         f"b/a2 = {single.requests_per_s / post.requests_per_s:.2f}, "
+        f"b0/a = {without_kafka.requests_per_s / get.requests_per_s:.2f}, "
         f"c = {batch.events_per_s:.0f} events/s (target >= 50000); "
         f"workers={workers}, threads={threads}, connections={connections}, "
         f"median of {rounds} rounds"

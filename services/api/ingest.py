@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from registry.client.payload import json_type
-from services.api.contracts.catalog import EventCatalog
+from services.api.contracts.catalog import EventCatalog, EventType
 from services.api.errors import InvalidEventError, UnknownEventTypeError
 from services.api.metrics import ApiMetrics
 from services.api.producer import EventProducer, OutgoingMessage
@@ -63,11 +63,12 @@ class IngestService:
         self._clock = clock
 
     def accept(
-        self, event_type: str, payload: Any, *, user_id: str, idempotency_key: str | None
+        self, event_type: EventType, payload: Any, *, user_id: str, idempotency_key: str | None
     ) -> Accepted:
-        known = self.catalog.get(event_type)
+        """One event of a type from `catalog.get` (the route looks it up before reading
+        the body, so an unknown type is a 404 whatever the body is)."""
         encoded = self.encoder.encode(
-            known,
+            event_type,
             payload,
             user_id=user_id,
             received_at=self._clock(),
@@ -129,8 +130,11 @@ class IngestService:
         started = time.perf_counter()
         deliveries = self.producer.send(messages)
         self.metrics.produce_latency.observe(time.perf_counter() - started)
-        for name, count in Counter(event.event_type.name for event in events).items():
-            self.metrics.events.labels(name).inc(count)
+        if len(events) == 1:
+            self.metrics.events_accepted(events[0].event_type.name)
+        else:
+            for name, count in Counter(event.event_type.name for event in events).items():
+                self.metrics.events_accepted(name, count)
         return [
             Accepted(event.event_id, d.topic, d.partition, d.offset)
             for event, d in zip(events, deliveries, strict=True)

@@ -51,5 +51,26 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        # Label lookups cost more than the increments: the hot path keeps the children.
+        self._request_children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+        self._event_children: dict[str, Counter] = {}
+
+    def observe_request(self, route: str, status: int, seconds: float) -> None:
+        children = self._request_children.get((route, status))
+        if children is None:
+            children = (
+                self.requests.labels(route, str(status)),
+                self.latency.labels(route),
+            )
+            self._request_children[(route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def events_accepted(self, event_type: str, count: int = 1) -> None:
+        child = self._event_children.get(event_type)
+        if child is None:
+            child = self._event_children[event_type] = self.events.labels(event_type)
+        child.inc(count)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

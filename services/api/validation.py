@@ -49,6 +49,7 @@ class _Compiled:
 
     read: FastPath
     encode: Encoder
+    header: bytes  # the Confluent frame's five bytes for this schema id
 
 
 class EventEncoder:
@@ -66,6 +67,7 @@ class EventEncoder:
                     event_type.schema, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
                 ),
                 compile_encoder(event_type.schema),
+                wire.frame(event_type.schema_id, b""),
             )
             with self._lock:
                 compiled = self._compiled.setdefault(event_type.schema_id, fresh)
@@ -73,7 +75,11 @@ class EventEncoder:
 
     def datum(self, event_type: EventType, payload: Any) -> dict[str, Any]:
         """The Avro datum of a payload, or PayloadError listing every problem."""
-        datum = self._for(event_type).read(payload)
+        return self._datum(self._for(event_type), event_type, payload)
+
+    @staticmethod
+    def _datum(compiled: _Compiled, event_type: EventType, payload: Any) -> dict[str, Any]:
+        datum = compiled.read(payload)
         if datum is not None:
             return datum
         return to_datum(
@@ -89,15 +95,16 @@ class EventEncoder:
         received_at: datetime,
         idempotency_key: str | None = None,
     ) -> EncodedEvent:
+        compiled = self._for(event_type)
         try:
-            datum = self.datum(event_type, payload)
+            datum = self._datum(compiled, event_type, payload)
         except PayloadError as exc:
             raise InvalidEventError(list(exc.errors)) from None
         if datum.get("event_id") is None:
             datum["event_id"] = event_id_for(user_id, idempotency_key)
         datum["user_id"] = user_id
         datum["received_at"] = received_at
-        value = wire.frame(event_type.schema_id, self._for(event_type).encode(datum))
+        value = compiled.header + compiled.encode(datum)
         return EncodedEvent(event_type, str(datum["event_id"]), user_id, value)
 
 

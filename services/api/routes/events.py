@@ -29,10 +29,10 @@ def blueprint(
     @routes.post("/api/v1/events/<event_type>")
     def post_event(event_type: str) -> Response:
         user_id = caller()
-        service.catalog.get(event_type)  # 404 before reading a body for an unknown type
+        known = service.catalog.get(event_type)  # 404 before reading the body
         payload = json_body(settings.api_max_body_bytes)
         accepted = service.accept(
-            event_type,
+            known,
             payload,
             user_id=user_id,
             idempotency_key=request.headers.get("Idempotency-Key"),

@@ -179,3 +179,48 @@ def test_framework_errors_answer_json(
     assert response.status_code == status
     assert response.mimetype == "application/json"
     assert response.json is not None and response.json["status"] == status
+
+
+def test_a_json_content_type_with_parameters_is_accepted(
+    client: FlaskClient, auth: dict[str, str], producer: FakeProducer
+) -> None:
+    headers = {**auth, "Content-Type": "Application/JSON; charset=utf-8"}
+    response = client.post("/api/v1/events/film_rating", data=json.dumps(RATING), headers=headers)
+    assert response.status_code == 202, response.json
+    assert len(producer.messages) == 1
+
+
+def test_a_chunked_body_without_content_length_is_read_whole(
+    client: FlaskClient, auth: dict[str, str], producer: FakeProducer
+) -> None:
+    body = json.dumps(RATING).encode()
+    response = client.post(
+        "/api/v1/events/film_rating",
+        input_stream=io.BytesIO(body),
+        headers={**auth, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # as gunicorn sets it
+    )
+    assert response.status_code == 202, response.json
+    assert len(producer.messages) == 1
+
+
+def test_an_empty_body_is_a_400_that_says_so(client: FlaskClient, auth: dict[str, str]) -> None:
+    headers = {**auth, "Content-Type": "application/json"}
+    response = client.post("/api/v1/events/film_rating", data=b"", headers=headers)
+    assert response.status_code == 400
+    assert response.json is not None and "empty" in response.json["message"]
+
+
+@pytest.mark.parametrize("length", ["ten", "-5"])
+def test_a_content_length_that_is_not_a_size_is_a_400(
+    client: FlaskClient, auth: dict[str, str], producer: FakeProducer, length: str
+) -> None:
+    response = client.post(
+        "/api/v1/events/film_rating",
+        data=json.dumps(RATING),
+        headers={**auth, "Content-Type": "application/json"},
+        environ_overrides={"CONTENT_LENGTH": length},
+    )
+    assert response.status_code == 400
+    assert response.json is not None and "Content-Length" in response.json["message"]
+    assert producer.messages == []
