@@ -6,8 +6,6 @@ Exit codes: 0 success; 1 a failed check, an unreachable service or a setup probl
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Any
 
 import click
@@ -19,7 +17,7 @@ from registry.cli import schemas_group
 from registry.server.cli import registry_group
 from services.api.bench import bench_api
 from services.api.cli import api_group, demo, token
-from ugc import stack
+from ugc import logs, stack
 from ugc.bench import bench_group
 from ugc.errors import UgcError
 from ugc.kafka.cli import kafka_group
@@ -45,12 +43,7 @@ def main(verbose: bool) -> None:
     Start the local stack with `ugc up`, look at it with `ugc status`, stop it with
     `ugc down`. Settings come from UGC_* environment variables.
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(verbose=verbose)
 
 
 main.add_command(kafka_group)

@@ -35,13 +35,22 @@ def serve(
     workers: int,
     threads: int,
     name: str,
+    worker_class: str = "gthread",
+    worker_connections: int = 1000,
 ) -> None:
-    """Serve until SIGTERM/SIGINT; gunicorn handles graceful shutdown of workers."""
+    """Serve until SIGTERM/SIGINT; gunicorn handles graceful shutdown of workers.
+
+    `worker_class` "gthread" serves `threads` requests at once per worker on OS threads;
+    "gevent" serves up to `worker_connections` per worker on greenlets (the worker patches
+    the standard library for gevent before it calls the factory)."""
+    if worker_class == "gthread" and threads <= 1:
+        worker_class = "sync"
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_connections": worker_connections,
+        "worker_class": worker_class,
         "proc_name": name,
         "accesslog": None,
         "errorlog": "-",

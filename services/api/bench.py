@@ -78,7 +78,7 @@ class InstantProducer:
         pass
 
 
-def serve_for_bench(which: str, port: int, workers: int, threads: int) -> None:
+def serve_for_bench(which: str, port: int, workers: int, threads: int, worker_class: str) -> None:
     """Entry point of the server subprocess (see `_Server`)."""
     from services.api.app import create_app
     from ugc.serving import serve
@@ -89,7 +89,13 @@ def serve_for_bench(which: str, port: int, workers: int, threads: int) -> None:
         "api-without-kafka": lambda: create_app(producer=InstantProducer()),
     }
     serve(
-        factories[which], host="127.0.0.1", port=port, workers=workers, threads=threads, name=which
+        factories[which],
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        threads=threads,
+        worker_class=worker_class,
+        name=which,
     )
 
 
@@ -138,11 +144,19 @@ def parse_wrk(name: str, output: str, events_per_request: int) -> WrkResult:
 class _Server:
     """A bench server in a subprocess, on a free port, stopped on exit."""
 
-    def __init__(self, which: str, workers: int, threads: int, env: dict[str, str]) -> None:
+    def __init__(self, which: str, server: ServerSettings, env: dict[str, str]) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        code = "import sys; from services.api.bench import serve_for_bench as s; " + (
-            f"s({which!r}, {self.port}, {workers}, {threads})"
+        # gevent patches the standard library before anything imports it, as in
+        # services.api.server.
+        patch = "from gevent import monkey; monkey.patch_all(); "
+        code = (
+            (patch if server.worker_class == "gevent" else "")
+            + ("from services.api.bench import serve_for_bench as s; ")
+            + (
+                f"s({which!r}, {self.port}, {server.workers}, {server.threads}, "
+                f"{server.worker_class!r})"
+            )
         )
         self.process = subprocess.Popen(
             [sys.executable, "-c", code],
@@ -204,6 +218,19 @@ def _register_contracts(registry_url: str) -> None:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """What every bench server runs with, the trivial one included."""
+
+    worker_class: str
+    workers: int
+    threads: int
+
+    def describe(self) -> str:
+        per_worker = f"threads={self.threads}" if self.worker_class == "gthread" else "greenlets"
+        return f"gunicorn {self.worker_class}, workers={self.workers}, {per_worker}"
+
+
+@dataclass(frozen=True)
 class _Run:
     name: str
     path: str
@@ -212,7 +239,7 @@ class _Run:
 
 
 def run_bench(
-    *, workers: int, threads: int, connections: int, seconds: int, register: bool, rounds: int
+    *, server: ServerSettings, connections: int, seconds: int, register: bool, rounds: int
 ) -> list[WrkResult]:
     """Each round runs (a), (a2), (b), (c) back to back, so a slow spell of the machine
     hits all of them; each figure is the median over the rounds."""
@@ -240,9 +267,9 @@ def run_bench(
             ),
         ]
         with (
-            _Server("trivial", workers, threads, env) as trivial,
-            _Server("api-without-kafka", workers, threads, env) as without_kafka,
-            _Server("api", workers, threads, env) as api,
+            _Server("trivial", server, env) as trivial,
+            _Server("api-without-kafka", server, env) as without_kafka,
+            _Server("api", server, env) as api,
         ):
             trivial.wait_ready("/healthz")
             without_kafka.wait_ready("/readyz", timeout=60.0)
@@ -251,8 +278,8 @@ def run_bench(
             servers = {"(a": trivial, "(b0": without_kafka, "(b)": api, "(c)": api}
             for _ in range(rounds):
                 for run in runs:
-                    server = next(v for k, v in servers.items() if run.name.startswith(k))
-                    output = run_wrk(server.url + run.path, run.script, connections, seconds)
+                    target = next(v for k, v in servers.items() if run.name.startswith(k))
+                    output = run_wrk(target.url + run.path, run.script, connections, seconds)
                     measured[run.name].append(parse_wrk(run.name, output, run.events_per_request))
     return [_median(results) for results in measured.values()]
 
@@ -280,19 +307,41 @@ def _example(schemas_dir: Path, event_type: str) -> dict[str, Any]:
 
 
 @click.command("api")
-@click.option("--workers", default=2, show_default=True, help="gunicorn workers, both servers.")
-@click.option("--threads", default=32, show_default=True, help="Threads per worker.")
-@click.option("--connections", default=32, show_default=True, help="wrk connections.")
+@click.option(
+    "--worker-class",
+    type=click.Choice(["gevent", "gthread"]),
+    help="gunicorn worker class of every server. Default: UGC_API_WORKER_CLASS (gevent).",
+)
+@click.option("--workers", type=click.IntRange(1, 64), help="Default: UGC_API_WORKERS (2).")
+@click.option("--threads", type=click.IntRange(1, 512), help="gthread: UGC_API_THREADS (32).")
+@click.option("--connections", default=64, show_default=True, help="wrk connections.")
 @click.option("--seconds", default=10, show_default=True, help="Duration of each run.")
 @click.option("--register", is_flag=True, help="Register the contracts of schemas/ first.")
 @click.option(
     "--rounds", default=3, show_default=True, help="Rounds of all runs; medians are printed."
 )
-def bench_api(**options: Any) -> None:
-    """Benchmark the ingest API against a trivial Flask endpoint (needs wrk, Kafka, registry)."""
-    results = run_bench(**options)
-    workers, threads = options["workers"], options["threads"]
-    connections, rounds = options["connections"], options["rounds"]
+def bench_api(
+    *,
+    worker_class: str | None,
+    workers: int | None,
+    threads: int | None,
+    connections: int,
+    seconds: int,
+    register: bool,
+    rounds: int,
+) -> None:
+    """Benchmark the ingest API against a trivial Flask endpoint (needs wrk, Kafka, registry).
+
+    Every server runs with the API's own server settings unless overridden here."""
+    settings = ApiSettings()
+    server = ServerSettings(
+        worker_class or settings.api_worker_class,
+        workers or settings.api_workers,
+        threads or settings.api_threads,
+    )
+    results = run_bench(
+        server=server, connections=connections, seconds=seconds, register=register, rounds=rounds
+    )
     click.echo(
         f"{'run':28} {'req/s':>9} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
     )
@@ -306,7 +355,6 @@ def bench_api(**options: Any) -> None:
         f"ratio b/a = {single.requests_per_s / get.requests_per_s:.2f} (target >= 0.7), "
         f"b/a2 = {single.requests_per_s / post.requests_per_s:.2f}, "
         f"b0/a = {without_kafka.requests_per_s / get.requests_per_s:.2f}, "
-        f"c = {batch.events_per_s:.0f} events/s (target >= 50000); "
-        f"workers={workers}, threads={threads}, connections={connections}, "
-        f"median of {rounds} rounds"
+        f"c = {batch.events_per_s:.0f} events/s (target >= 50000)"
     )
+    click.echo(f"{server.describe()}, wrk connections={connections}, median of {rounds} rounds")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import uuid
 
 import click
@@ -19,28 +21,37 @@ def api_group() -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Default: UGC_API_PORT or 8000.")
 @click.option("--host", help="Default: UGC_API_HOST or 127.0.0.1.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Default: UGC_API_WORKERS or 2.")
-def serve(port: int | None, host: str | None, workers: int | None) -> None:
+@click.option(
+    "--worker-class",
+    type=click.Choice(["gevent", "gthread"]),
+    help="Default: UGC_API_WORKER_CLASS or gevent (greenlets; gthread: OS threads).",
+)
+def serve(
+    port: int | None, host: str | None, workers: int | None, worker_class: str | None
+) -> None:
     """Serve the API under gunicorn.
 
     Kafka comes from UGC_KAFKA_BOOTSTRAP, the registry from UGC_REGISTRY_URL; tokens are
     checked with UGC_API_JWT_SECRET (HS256) or UGC_API_JWT_PUBLIC_KEY (RS256, PEM).
     """
-    from services.api.app import create_app
-    from ugc.serving import serve as run
-
     settings = ApiSettings()
-    overrides = {"api_port": port, "api_host": host, "api_workers": workers}
+    overrides = {
+        "api_port": port,
+        "api_host": host,
+        "api_workers": workers,
+        "api_worker_class": worker_class,
+    }
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    settings.log_once("api")
-    settings.warn_if_insecure()
-    run(
-        lambda: create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        workers=settings.api_workers,
-        threads=settings.api_threads,
-        name="ugc-api",
-    )
+    # The server process starts afresh (see services.api.server): gevent has to patch the
+    # standard library before it is imported. Options travel as the variables they override.
+    env = {**os.environ, "UGC_API_PORT": str(settings.api_port)}
+    env |= {"UGC_API_HOST": settings.api_host, "UGC_API_WORKERS": str(settings.api_workers)}
+    env["UGC_API_WORKER_CLASS"] = settings.api_worker_class
+    keep = [
+        f"-X{key}" if value is True else f"-X{key}={value}" for key, value in sys._xoptions.items()
+    ]
+    argv = [sys.executable, *keep, "-m", "services.api.server", settings.api_worker_class]
+    os.execve(sys.executable, argv, env)
 
 
 @click.command("token")

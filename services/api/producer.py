@@ -3,9 +3,14 @@
 `EventProducer` is what the API needs: `send` a batch of messages and get back where each
 landed, only after Kafka acknowledged it (acks=all, idempotent producer), or an error from
 `services.api.errors` with its retriable flag decided here. `KafkaEventProducer` runs one
-librdkafka producer per process with a dedicated poll thread that serves delivery reports,
-and one event per `send` that the request thread waits on — so many concurrent requests
-share one producer without polling it themselves.
+librdkafka producer per process with a dedicated poller that serves delivery reports, and
+one lock per `send` that the request waits on — so many concurrent requests share one
+producer without polling it themselves.
+
+Under gunicorn's gevent worker (threading monkey-patched) the poller is a greenlet in the
+requests' own OS thread: it never blocks in librdkafka, it polls without waiting every
+`_TICK` while messages are in flight, and sleeps while none are; calls that must block
+(metadata for /readyz) go to gevent's thread pool.
 
 A fatal producer error (the idempotence guarantees can no longer be kept) retires that
 librdkafka handle; the next `send` builds a fresh one.
@@ -14,7 +19,9 @@ librdkafka handle; the next `send` builds a fresh one.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -49,6 +56,16 @@ _UNAVAILABLE = frozenset(
         KafkaError.REQUEST_TIMED_OUT,
     }
 )
+
+
+# How often the cooperative poller looks for delivery reports while messages are in flight.
+_TICK = 0.001
+
+
+def _gevent_active() -> bool:
+    """True in a process whose threading gevent has patched (gunicorn's gevent worker)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey is not None and monkey.is_module_patched("threading"))
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,11 @@ class KafkaEventProducer:
         self._released = False
         self._fatal = False
         self._closed = threading.Event()
+        self._cooperative = _gevent_active()
+        # Read only by the cooperative poller, where every greenlet shares one OS thread, so
+        # the count is exact there; under real threads nothing reads it.
+        self._in_flight = 0
+        self._work = threading.Event()
         self._poller = threading.Thread(target=self._poll, name="kafka-delivery", daemon=True)
         self._poller.start()
 
@@ -177,8 +199,19 @@ class KafkaEventProducer:
             log.warning("Kafka producer: %s", error.str())
 
     def _poll(self) -> None:
+        if self._cooperative:
+            self._poll_cooperatively()
         while not self._closed.is_set():
             self._current().poll(0.1)
+
+    def _poll_cooperatively(self) -> None:
+        while not self._closed.is_set():
+            if self._in_flight <= 0:
+                self._work.wait(1.0)
+                self._work.clear()
+                continue
+            self._current().poll(0)
+            time.sleep(_TICK)  # gevent's sleep: the requests run meanwhile
 
     def _current(self) -> Producer:
         with self._lock:
@@ -195,6 +228,8 @@ class KafkaEventProducer:
         pending = _Pending(len(messages), self._retry_after)
         for index, message in enumerate(messages):
             self._enqueue(producer, message, pending, index)
+        if self._cooperative:
+            self._work.set()
         if not pending.wait(self._wait):
             raise KafkaUnavailableError(
                 "Kafka did not acknowledge the event in time", self._retry_after
@@ -205,18 +240,28 @@ class KafkaEventProducer:
         self, producer: Producer, message: OutgoingMessage, pending: _Pending, index: int
     ) -> None:
         def delivered(error: KafkaError | None, stored: Message) -> None:
+            self._in_flight -= 1
             pending.settle(index, message.topic, error, stored)
 
+        self._in_flight += 1
         try:
             producer.produce(message.topic, message.value, message.key, on_delivery=delivered)
         except BufferError as exc:
+            self._in_flight -= 1
             raise QueueFullError(f"the producer queue is full: {exc}", self._retry_after) from exc
         except KafkaException as exc:
+            self._in_flight -= 1
             raise translate(exc.args[0], self._retry_after) from exc
 
     def ping(self, timeout: float) -> None:
+        producer = self._current()
         try:
-            self._current().list_topics(timeout=timeout)
+            if self._cooperative:  # a metadata request blocks its OS thread
+                import gevent
+
+                gevent.get_hub().threadpool.apply(producer.list_topics, kwds={"timeout": timeout})
+            else:
+                producer.list_topics(timeout=timeout)
         except KafkaException as exc:
             raise translate(exc.args[0], self._retry_after) from exc
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 
@@ -24,7 +25,11 @@ class ApiSettings(UgcSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 2
-    api_threads: int = 32
+    # gevent: each worker serves many requests on greenlets in one OS thread, which suits
+    # requests that mostly wait for Kafka's acknowledgement; gthread: OS threads.
+    api_worker_class: Literal["gevent", "gthread"] = "gevent"
+    api_threads: int = 32  # gthread only
+    api_worker_connections: int = 1000  # gevent only
     # HS256 with the secret, or RS256 with a PEM public key when one is set.
     api_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     api_jwt_public_key: str | None = None

@@ -1,9 +1,16 @@
 """The ingest API against the real registry and real Kafka: every event type round-trips
 to confluent-kafka's own AvroDeserializer, bad input is refused, and a broker outage turns
-answers into 503s without losing or duplicating any event that got a 202."""
+answers into 503s without losing or duplicating any event that got a 202.
+
+The round trip and the outage run twice: in process through Flask's test client (the
+producer's poll thread), and over HTTP against `ugc api serve` under gunicorn's gevent
+worker (the cooperative poller) — the way the API runs in production."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -12,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -69,6 +77,76 @@ def make_app(registered: str) -> Iterator[Callable[[str], Flask]]:
         app.extensions["ugc.api"]["producer"].close()
 
 
+Post = Callable[[str, dict[str, Any]], tuple[int, Any]]
+
+
+class ServedApi:
+    """`ugc api serve` (gevent worker) in a subprocess, for one Kafka bootstrap."""
+
+    def __init__(self, bootstrap: str, registry_url: str, log: Path) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        env = {
+            **os.environ,
+            "UGC_KAFKA_BOOTSTRAP": bootstrap,
+            "UGC_REGISTRY_URL": registry_url,
+            "UGC_API_JWT_SECRET": SECRET,
+            "UGC_API_SCHEMAS_DIR": str(SCHEMAS),
+            "UGC_API_RATE_LIMIT": "0",
+            "UGC_API_DELIVERY_TIMEOUT": "3",
+            "UGC_API_WORKER_CLASS": "gevent",
+        }
+        port = self.url.rsplit(":", 1)[1]
+        argv = [sys.executable, "-m", "ugc", "api", "serve", "--port", port, "--workers", "1"]
+        self._log = log.open("w")
+        self.process = subprocess.Popen(argv, env=env, stdout=self._log, stderr=self._log)
+        self.client = httpx.Client(base_url=self.url, headers=AUTH, timeout=30.0)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if self.client.get("/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(f"ugc api serve did not start: {log.read_text()}")
+
+    def post(self, path: str, payload: dict[str, Any]) -> tuple[int, Any]:
+        response = self.client.post(path, json=payload)
+        return response.status_code, response.json()
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        self.process.wait(30)
+        self._log.close()
+
+
+@pytest.fixture(params=["in-process", "gevent-server"])
+def make_post(
+    request: pytest.FixtureRequest,
+    make_app: Callable[[str], Flask],
+    registered: str,
+    tmp_path: Path,
+) -> Iterator[Callable[[str], Post]]:
+    """Sends go through Flask's test client, or over HTTP to `ugc api serve`."""
+    servers: list[ServedApi] = []
+
+    def make(bootstrap: str) -> Post:
+        if request.param == "in-process":
+            client = make_app(bootstrap).test_client()
+
+            def post(path: str, payload: dict[str, Any]) -> tuple[int, Any]:
+                response = client.post(path, json=payload, headers=AUTH)
+                return response.status_code, response.json
+
+            return post
+        servers.append(ServedApi(bootstrap, registered, tmp_path / f"api-{len(servers)}.log"))
+        return servers[-1].post
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
 def _read(bootstrap: str, topic: str, partition: int, start: int, end: int) -> list[Any]:
     """The messages of one partition from `start` up to, not including, `end`."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4()}"})
@@ -86,20 +164,16 @@ def _read(bootstrap: str, topic: str, partition: int, start: int, end: int) -> l
 
 
 def test_every_event_type_round_trips_to_confluent_avro_deserializer(
-    make_app: Callable[[str], Flask],
+    make_post: Callable[[str], Post],
     kafka_bootstrap: str,
     registered: str,
     contracts: list[Contract],
 ) -> None:
-    client = make_app(kafka_bootstrap).test_client()
+    post = make_post(kafka_bootstrap)
     deserializer = AvroDeserializer(SchemaRegistryClient({"url": registered}))
     for contract in contracts:
-        response = client.post(
-            f"/api/v1/events/{contract.event_type}", json=contract.example, headers=AUTH
-        )
-        assert response.status_code == 202, response.json
-        answer = response.json
-        assert answer is not None
+        status, answer = post(f"/api/v1/events/{contract.event_type}", contract.example)
+        assert status == 202, answer
         [message] = _read(
             kafka_bootstrap,
             answer["topic"],
@@ -159,9 +233,9 @@ def test_bad_input_is_refused_with_a_json_error(
 class Sender(threading.Thread):
     """Posts ratings with client event ids until stopped, recording each answer."""
 
-    def __init__(self, app: Flask, example: dict[str, Any]) -> None:
+    def __init__(self, post: Post, example: dict[str, Any]) -> None:
         super().__init__(daemon=True)
-        self.client = app.test_client()
+        self.post = post
         self.example = example
         self.answers: list[tuple[str, int]] = []
         self.stopping = threading.Event()
@@ -170,9 +244,9 @@ class Sender(threading.Thread):
         while not self.stopping.is_set():
             event_id = str(uuid.uuid4())
             payload = {**self.example, "event_id": event_id}
-            response = self.client.post("/api/v1/events/film_rating", json=payload, headers=AUTH)
-            self.answers.append((event_id, response.status_code))
-            if response.status_code != 202:
+            status, _ = self.post("/api/v1/events/film_rating", payload)
+            self.answers.append((event_id, status))
+            if status != 202:
                 time.sleep(0.2)
 
     def count(self, status: int, since: int = 0) -> int:
@@ -186,14 +260,14 @@ class Sender(threading.Thread):
 
 
 def test_broker_outage_answers_503_and_every_202_is_in_kafka_exactly_once(
-    make_app: Callable[[str], Flask], registered: str, contracts: list[Contract], tmp_path: Path
+    make_post: Callable[[str], Post], registered: str, contracts: list[Contract], tmp_path: Path
 ) -> None:
     broker = LocalKafka(tmp_path / "kafka")
     port = free_port()
     bootstrap = broker.start(port)
     try:
         example = next(c.example for c in contracts if c.event_type == "film_rating")
-        sender = Sender(make_app(bootstrap), example)
+        sender = Sender(make_post(bootstrap), example)
         sender.start()
         sender.wait_for(202, 20)
         broker.stop()

@@ -67,3 +67,10 @@ def test_bench_reads_wrk_figures() -> None:
 def test_bench_group_offers_the_api_benchmark() -> None:
     result = CliRunner().invoke(main, ["bench", "--help"])
     assert result.exit_code == 0 and "api" in result.output
+
+
+def test_the_server_module_refuses_an_unknown_worker_class() -> None:
+    from services.api.server import main
+
+    with pytest.raises(SystemExit, match="usage: python -m services.api.server"):
+        main(["eventlet"])
