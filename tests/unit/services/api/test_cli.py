@@ -72,5 +72,5 @@ def test_bench_group_offers_the_api_benchmark() -> None:
 def test_the_server_module_refuses_an_unknown_worker_class() -> None:
     from services.api.server import main
 
-    with pytest.raises(SystemExit, match="usage: python -m services.api.server"):
+    with pytest.raises(SystemExit, match=r"usage: python -m services\.api\.server"):
         main(["eventlet"])
