@@ -1,14 +1,17 @@
 """The API's Prometheus metrics, in a registry of its own per app (so tests and several apps
 in one process do not collide), exposed in the text format at GET /metrics.
 
-Under gunicorn each worker has its own counters; Prometheus sums the workers it scrapes
-only if each is scraped, so production runs one worker per container or sets up
-prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR).
+Under `ugc api serve` prometheus_client runs in multiprocess mode (PROMETHEUS_MULTIPROC_DIR,
+set up by `services.api.server`): each gunicorn worker writes its values to files of one
+directory and every scrape adds up all of them, so the counters do not depend on which
+worker answers. Without that variable (tests, a single process) the values live in memory.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = ["CONTENT_TYPE_LATEST", "ApiMetrics"]
@@ -73,4 +76,8 @@ class ApiMetrics:
         child.inc(count)
 
     def exposition(self) -> bytes:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            every_worker = CollectorRegistry()
+            multiprocess.MultiProcessCollector(every_worker)  # type: ignore[no-untyped-call]
+            return generate_latest(every_worker)
         return generate_latest(self.registry)

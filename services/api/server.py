@@ -1,26 +1,58 @@
 """The API's server process, `python -m services.api.server WORKER_CLASS`: what
 `ugc api serve` becomes.
 
-gevent must patch the standard library (sockets, threading, ssl) before anything imports
-it, and the `ugc` command has imported most of it by the time it has parsed its options.
-So `ugc api serve` replaces itself with this module, whose first act is the patch when
-the worker class is gevent; then it reads the settings (UGC_* variables) and runs gunicorn.
+Two things must happen before the rest of the API is imported, and the `ugc` command has
+imported most of it by the time it has parsed its options; so `ugc api serve` replaces
+itself with this module, whose `prepare_process` does them first:
+- gevent patches the standard library (sockets, threading, ssl) when the worker class is
+  gevent: patching after those modules are in use is unreliable;
+- prometheus_client learns its multiprocess directory (PROMETHEUS_MULTIPROC_DIR, read
+  when it is imported): gunicorn's workers are processes, and /metrics must count all of
+  them, whichever worker answers the scrape.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 WORKER_CLASSES = ("gevent", "gthread")
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_process(worker_class: str) -> None:
+    """Patch for gevent and set up the metrics directory; call before importing the API."""
+    if worker_class == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+    given = os.environ.get(METRICS_DIR)
+    if given:
+        # Values of an earlier run would be added to this one's: the directory starts empty.
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        return
+    made = tempfile.mkdtemp(prefix="ugc-api-metrics-")
+    os.environ[METRICS_DIR] = made
+    server = os.getpid()  # the workers are forks: only the server removes the directory
+
+    def remove() -> None:
+        if os.getpid() == server:
+            shutil.rmtree(made, ignore_errors=True)
+
+    atexit.register(remove)
 
 
 def main(argv: list[str]) -> None:
     if len(argv) != 1 or argv[0] not in WORKER_CLASSES:
         raise SystemExit(f"usage: python -m services.api.server {{{','.join(WORKER_CLASSES)}}}")
-    if argv[0] == "gevent":
-        from gevent import monkey
-
-        monkey.patch_all()
+    prepare_process(argv[0])
 
     from services.api.app import create_app
     from services.api.settings import ApiSettings

@@ -83,7 +83,7 @@ Post = Callable[[str, dict[str, Any]], tuple[int, Any]]
 class ServedApi:
     """`ugc api serve` (gevent worker) in a subprocess, for one Kafka bootstrap."""
 
-    def __init__(self, bootstrap: str, registry_url: str, log: Path) -> None:
+    def __init__(self, bootstrap: str, registry_url: str, log: Path, *, workers: int = 1) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         env = {
             **os.environ,
@@ -96,7 +96,8 @@ class ServedApi:
             "UGC_API_WORKER_CLASS": "gevent",
         }
         port = self.url.rsplit(":", 1)[1]
-        argv = [sys.executable, "-m", "ugc", "api", "serve", "--port", port, "--workers", "1"]
+        argv = [sys.executable, "-m", "ugc", "api", "serve", "--port", port]
+        argv += ["--workers", str(workers)]
         self._log = log.open("w")
         self.process = subprocess.Popen(argv, env=env, stdout=self._log, stderr=self._log)
         self.client = httpx.Client(base_url=self.url, headers=AUTH, timeout=30.0)
@@ -295,3 +296,24 @@ def _stored_event_ids(bootstrap: str, topic: str, registry_url: str) -> Counter[
     deserializer = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
     context = SerializationContext(topic, MessageField.VALUE)
     return Counter(str(deserializer(m.value(), context)["event_id"]) for m in messages)
+
+
+def test_metrics_count_every_worker_whichever_answers_the_scrape(
+    kafka_bootstrap: str, registered: str, contracts: list[Contract], tmp_path: Path
+) -> None:
+    example = next(c.example for c in contracts if c.event_type == "bookmark")
+    server = ServedApi(kafka_bootstrap, registered, tmp_path / "api.log", workers=2)
+    try:
+        sent = 40
+        for _ in range(sent):  # a connection per request, so both workers take some
+            response = httpx.post(
+                f"{server.url}/api/v1/events/bookmark", json=example, headers=AUTH, timeout=30
+            )
+            assert response.status_code == 202, response.text
+        line = 'ugc_api_events_accepted_total{event_type="bookmark"}'
+        for _ in range(8):
+            scrape = httpx.get(f"{server.url}/metrics", timeout=30).text
+            counts = [row.split()[-1] for row in scrape.splitlines() if row.startswith(line)]
+            assert counts == [f"{sent:.1f}"], counts
+    finally:
+        server.stop()
