@@ -261,7 +261,13 @@ def _formatted_cluster_id(storage: Path) -> str | None:
 
 
 def _new_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A random cluster id in Kafka's form (base64url of a UUID) that does not start with
+    "-": the storage tool's command line would take it for an option (one id in 64 did,
+    and formatting failed). Kafka's own Uuid.randomUuid skips those ids too."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def _free_port_other_than(port: int) -> int:
