@@ -8,6 +8,7 @@ worker (the cooperative poller) — the way the API runs in production."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -203,32 +204,104 @@ def _json_form(value: Any) -> Any:
     return value
 
 
-BAD_REQUESTS = {
-    "unknown type": ("/api/v1/events/nope", {"json": {}}, 404),
-    "unknown field": ("/api/v1/events/film_rating", {"json": {"bogus": 1}}, 422),
-    "server-owned field": ("/api/v1/events/film_rating", {"json": {"user_id": USER}}, 422),
+def _token(claims: dict[str, Any], secret: str = SECRET) -> str:
+    import jwt
+
+    return "Bearer " + jwt.encode(claims, secret, algorithm="HS256")
+
+
+_JSON = {"Content-Type": "application/json"}
+_LATER = int(time.time()) + 3600
+# name: (path, headers, body, status, error code)
+BAD_REQUESTS: dict[str, tuple[str, dict[str, str], bytes, int, str]] = {
+    "unknown type": ("/api/v1/events/nope", {**AUTH, **_JSON}, b"{}", 404, "unknown_event_type"),
+    "unknown field": (
+        "/api/v1/events/film_rating",
+        {**AUTH, **_JSON},
+        b'{"bogus": 1}',
+        422,
+        "invalid_event",
+    ),
+    "server-owned field": (
+        "/api/v1/events/film_rating",
+        {**AUTH, **_JSON},
+        f'{{"user_id": "{USER}"}}'.encode(),
+        422,
+        "invalid_event",
+    ),
     "malformed json": (
         "/api/v1/events/film_rating",
-        {"data": "{", "content_type": "application/json"},
+        {**AUTH, **_JSON},
+        b"{",
         400,
+        "malformed_request",
     ),
     "wrong content type": (
         "/api/v1/events/film_rating",
-        {"data": "{}", "content_type": "text/plain"},
+        {**AUTH, "Content-Type": "text/plain"},
+        b"{}",
         415,
+        "unsupported_media_type",
     ),
-    "too large": ("/api/v1/events", {"json": [{"type": "click", "event": {}}] * 501}, 413),
+    "over 500 events": (
+        "/api/v1/events",
+        {**AUTH, **_JSON},
+        json.dumps([{"type": "click", "event": {}}] * 501).encode(),
+        413,
+        "payload_too_large",
+    ),
+    "over 1 MiB": (
+        "/api/v1/events/film_review",
+        {**AUTH, **_JSON},
+        b'{"text": "' + b"x" * (1024 * 1024) + b'"}',
+        413,
+        "payload_too_large",
+    ),
+    "no token": ("/api/v1/events/film_rating", _JSON, b"{}", 401, "unauthenticated"),
+    "forged token": (
+        "/api/v1/events/film_rating",
+        {**_JSON, "Authorization": _token({"sub": USER, "exp": _LATER}, "x" * 40)},
+        b"{}",
+        401,
+        "unauthenticated",
+    ),
+    "expired token": (
+        "/api/v1/events/film_rating",
+        {**_JSON, "Authorization": _token({"sub": USER, "exp": _LATER - 7200})},
+        b"{}",
+        401,
+        "unauthenticated",
+    ),
 }
 
 
-@pytest.mark.parametrize("case", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
+def _check_refusal(name: str, status: int, body: Any) -> None:
+    expected_status, expected_error = BAD_REQUESTS[name][3:]
+    assert status == expected_status, (name, body)
+    assert body["status"] == status and body["error"] == expected_error, (name, body)
+    if name == "unknown type":
+        assert "film_rating" in body["message"], body  # it lists the known types
+
+
+@pytest.mark.parametrize("name", BAD_REQUESTS)
 def test_bad_input_is_refused_with_a_json_error(
-    make_app: Callable[[str], Flask], kafka_bootstrap: str, case: tuple[str, dict[str, Any], int]
+    make_app: Callable[[str], Flask], kafka_bootstrap: str, name: str
 ) -> None:
-    path, body, status = case
-    response = make_app(kafka_bootstrap).test_client().post(path, headers=AUTH, **body)
-    assert response.status_code == status
-    assert response.json is not None and response.json["status"] == status
+    path, headers, content, _, _ = BAD_REQUESTS[name]
+    response = make_app(kafka_bootstrap).test_client().post(path, headers=headers, data=content)
+    _check_refusal(name, response.status_code, response.json)
+
+
+def test_bad_input_is_refused_by_the_gevent_server_too(
+    kafka_bootstrap: str, registered: str, tmp_path: Path
+) -> None:
+    server = ServedApi(kafka_bootstrap, registered, tmp_path / "api.log")
+    try:
+        for name, (path, headers, content, _, _) in BAD_REQUESTS.items():
+            response = httpx.post(server.url + path, headers=headers, content=content, timeout=30)
+            _check_refusal(name, response.status_code, response.json())
+    finally:
+        server.stop()
 
 
 class Sender(threading.Thread):
