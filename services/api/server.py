@@ -51,7 +51,10 @@ def prepare_process(worker_class: str) -> None:
 
 def main(argv: list[str]) -> None:
     if len(argv) != 1 or argv[0] not in WORKER_CLASSES:
-        raise SystemExit(f"usage: python -m services.api.server {{{','.join(WORKER_CLASSES)}}}")
+        print(
+            f"usage: python -m services.api.server {{{','.join(WORKER_CLASSES)}}}", file=sys.stderr
+        )
+        raise SystemExit(2)
     prepare_process(argv[0])
 
     from services.api.app import create_app

@@ -69,8 +69,12 @@ def test_bench_group_offers_the_api_benchmark() -> None:
     assert result.exit_code == 0 and "api" in result.output
 
 
-def test_the_server_module_refuses_an_unknown_worker_class() -> None:
+def test_the_server_module_refuses_an_unknown_worker_class_with_usage_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from services.api.server import main
 
-    with pytest.raises(SystemExit, match=r"usage: python -m services\.api\.server"):
+    with pytest.raises(SystemExit) as stopped:
         main(["eventlet"])
+    assert stopped.value.code == 2
+    assert "usage: python -m services.api.server {gevent,gthread}" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The cluster ids `ugc kafka start` formats storage with."""
+"""`ugc.kafka.broker`: the cluster ids `ugc kafka start` formats storage with."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 from ugc.kafka import broker
 
 
-def test_a_new_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_regression_a_new_cluster_id_never_starts_with_a_dash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # 0xF8 encodes to "-" in base64url: the storage tool would read such an id as an option.
     dashed = uuid.UUID(bytes=b"\xf8" + bytes(15))
     plain = uuid.UUID(bytes=b"\x10" + bytes(15))
