@@ -12,7 +12,6 @@ every file in one `ContractError`, so one pass fixes them all.
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,20 +20,24 @@ from typing import Any
 import fastavro
 from fastavro.schema import SchemaParseException, UnknownType
 
-from registry.client.defaults import default_problem
+from registry.client.conventions import (
+    CLIENT_OPTIONAL_FIELDS,
+    EVENT_TYPE,
+    SERVER_OWNED_FIELDS,
+    subject_of,
+    topic_of,
+)
 from registry.client.models import CompatibilityLevel, Subject
 from registry.client.payload import PayloadError, to_datum
 from registry.contract_problems import ContractError, ContractProblem
 from registry.inlining import Inliner, Sources, read_json
 
-# `default_problem` moved to `registry.client.defaults`; it stays importable from here.
 __all__ = [
     "CLIENT_OPTIONAL_FIELDS",
     "SERVER_OWNED_FIELDS",
     "Contract",
     "ContractError",
     "ContractProblem",
-    "default_problem",
     "load_contracts",
     "load_named_types",
 ]
@@ -47,15 +50,10 @@ COMMON_FIELDS = {
     "occurred_at": ("long", "timestamp-millis"),
     "received_at": ("long", "timestamp-millis"),
 }
-# The API sets these from the token and its clock; a client may not send them.
-SERVER_OWNED_FIELDS = ("user_id", "received_at")
-# The API fills these in when the client leaves them out.
-CLIENT_OPTIONAL_FIELDS = ("event_id",)
 DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD_TRANSITIVE
 
 _REQUIRED_KEYS = ("schema", "subject", "topic", "owner", "description", "example")
 _OPTIONAL_KEYS = ("compatibility",)
-_EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ def _entry_problems(event_type: str, table: Any) -> list[str]:
     if not isinstance(table, dict):
         return ["must be a table of keys"]
     messages = []
-    if not _EVENT_TYPE.fullmatch(event_type):
+    if not EVENT_TYPE.fullmatch(event_type):
         messages.append("the event type must be snake_case: lower-case letters, digits and _")
     missing = [key for key in _REQUIRED_KEYS if key not in table]
     if missing:
@@ -157,11 +155,11 @@ def _entry_problems(event_type: str, table: Any) -> list[str]:
 def _naming_problems(event_type: str, table: dict[str, str]) -> list[str]:
     """Topic and subject follow the platform's TopicNameStrategy convention."""
     messages = []
-    topic = f"ugc.{event_type}"
+    topic, subject = topic_of(event_type), subject_of(event_type)
     if table["topic"] != topic:
         messages.append(f"topic is {table['topic']!r}; an event type's topic is {topic!r}")
-    if table["subject"] != f"{topic}-value":
-        messages.append(f"subject is {table['subject']!r}; it must be '{topic}-value'")
+    if table["subject"] != subject:
+        messages.append(f"subject is {table['subject']!r}; it must be {subject!r}")
     try:
         CompatibilityLevel.parse(table.get("compatibility", DEFAULT_COMPATIBILITY))
     except ValueError:

@@ -17,10 +17,10 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
+from registry.client.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
 from registry.client.payload import build_payload_schema
 from services.api.contracts.catalog import EventType, Snapshot
 from services.api.contracts.examples import example_for
-from services.api.validation import CLIENT_OPTIONAL, SERVER_OWNED
 
 OPENAPI_VERSION = "3.0.3"
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -131,7 +131,7 @@ def build_document(snapshot: Snapshot, examples: dict[str, dict[str, Any]]) -> d
     for name in sorted(snapshot.types):
         event_type = snapshot.types[name]
         payload = build_payload_schema(
-            event_type.schema, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
+            event_type.schema, server_owned=SERVER_OWNED_FIELDS, optional=CLIENT_OPTIONAL_FIELDS
         )
         spec.components.schema(name, schema=payload)
         refs.append({"$ref": f"#/components/schemas/{name}"})

@@ -22,14 +22,13 @@ from typing import Any
 
 from registry.client import wire
 from registry.client.avro_writer import Encoder, compile_encoder
+from registry.client.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
 from registry.client.models import SchemaId
 from registry.client.payload import PayloadError, to_datum
 from registry.client.payload_fast import FastPath, compile_fast_path
 from services.api.contracts.catalog import EventType
 from services.api.errors import InvalidEventError
 
-SERVER_OWNED = ("user_id", "received_at")
-CLIENT_OPTIONAL = ("event_id",)
 _KEY_NAMESPACE = uuid.UUID("6f1d3c52-8a4e-4b7e-9f0a-2c5d7e9b1a30")
 
 
@@ -64,7 +63,9 @@ class EventEncoder:
         if compiled is None:
             fresh = _Compiled(
                 compile_fast_path(
-                    event_type.schema, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
+                    event_type.schema,
+                    server_owned=SERVER_OWNED_FIELDS,
+                    optional=CLIENT_OPTIONAL_FIELDS,
                 ),
                 compile_encoder(event_type.schema),
                 wire.frame(event_type.schema_id, b""),
@@ -83,7 +84,10 @@ class EventEncoder:
         if datum is not None:
             return datum
         return to_datum(
-            event_type.schema, payload, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
+            event_type.schema,
+            payload,
+            server_owned=SERVER_OWNED_FIELDS,
+            optional=CLIENT_OPTIONAL_FIELDS,
         )
 
     def encode(

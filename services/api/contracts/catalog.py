@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from registry.client.conventions import TOPIC_PREFIX, event_type_of, topic_of
 from registry.client.errors import RegistryError, RegistryUnavailableError
 from registry.client.models import SchemaId, Subject, Version
 from registry.client.protocol import SchemaRegistry
@@ -29,9 +29,6 @@ from registry.client.serdes import parse_schema
 from services.api.errors import RegistryDownError, UnknownEventTypeError
 
 log = logging.getLogger(__name__)
-
-SUBJECT_PREFIX = "ugc."
-_SUBJECT = re.compile(r"ugc\.([a-z][a-z0-9_]*)-value")
 
 
 @dataclass(frozen=True)
@@ -55,12 +52,6 @@ class EventType:
 class Snapshot:
     types: dict[str, EventType]
     loaded_at: float
-
-
-def event_type_of(subject: str) -> str | None:
-    """`ugc.film_rating-value` -> `film_rating`; None for any other subject."""
-    match = _SUBJECT.fullmatch(subject)
-    return match.group(1) if match else None
 
 
 class EventCatalog:
@@ -124,7 +115,7 @@ class EventCatalog:
 
     def _load(self) -> dict[str, EventType]:
         types = {}
-        for subject in self._registry.list_subjects(SUBJECT_PREFIX):
+        for subject in self._registry.list_subjects(TOPIC_PREFIX):
             name = event_type_of(subject)
             if name is None:
                 continue
@@ -137,7 +128,7 @@ class EventCatalog:
                 continue
             if self._is_usable(latest.id, latest.schema):
                 types[name] = EventType(
-                    name, f"ugc.{name}", subject, latest.version, latest.id, latest.schema
+                    name, topic_of(name), subject, latest.version, latest.id, latest.schema
                 )
         return types
 
@@ -154,6 +145,6 @@ class EventCatalog:
     def ping(self) -> None:
         """Return if the registry answers now, else raise RegistryDownError."""
         try:
-            self._registry.list_subjects(SUBJECT_PREFIX)
+            self._registry.list_subjects(TOPIC_PREFIX)
         except RegistryUnavailableError as exc:
             raise RegistryDownError(f"the schema registry is unavailable: {exc}") from exc

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from registry.client.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
 from registry.client.payload import PayloadError, to_datum
 from services.api.contracts.catalog import EventType
-from services.api.validation import CLIENT_OPTIONAL, SERVER_OWNED
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,10 @@ def example_for(event_type: EventType, known: dict[str, dict[str, Any]]) -> dict
     if candidate is not None:
         try:
             to_datum(
-                event_type.schema, candidate, server_owned=SERVER_OWNED, optional=CLIENT_OPTIONAL
+                event_type.schema,
+                candidate,
+                server_owned=SERVER_OWNED_FIELDS,
+                optional=CLIENT_OPTIONAL_FIELDS,
             )
             return candidate
         except PayloadError:
@@ -63,7 +66,7 @@ def example_for(event_type: EventType, known: dict[str, dict[str, Any]]) -> dict
 def generate_example(avro: dict[str, Any]) -> dict[str, Any]:
     """A payload for the record `avro`, with every required field and no server field."""
     named: dict[str, Any] = {}
-    skipped = {*SERVER_OWNED, *CLIENT_OPTIONAL}
+    skipped = {*SERVER_OWNED_FIELDS, *CLIENT_OPTIONAL_FIELDS}
     return {
         spec["name"]: _value(spec["type"], named, spec["name"])
         for spec in _fields(avro, named)

@@ -4,10 +4,11 @@ import json
 
 import pytest
 
+from registry.client.conventions import event_type_of
 from registry.client.fake import InMemoryRegistry
 from registry.client.models import Subject
 from registry.contracts import Contract
-from services.api.contracts.catalog import EventCatalog, event_type_of
+from services.api.contracts.catalog import EventCatalog
 from services.api.contracts.examples import example_for, generate_example
 from services.api.errors import UnknownEventTypeError
 from services.api.validation import EventEncoder
