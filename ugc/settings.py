@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +39,10 @@ class UgcSettings(BaseSettings):
         for name, value in self:
             shown[name] = "**********" if isinstance(value, SecretStr) and value else value
         return shown
+
+    def overridden(self, **options: object) -> Self:
+        """A copy with the command-line options that were given (None means not given)."""
+        return self.model_copy(update={k: v for k, v in options.items() if v is not None})
 
     def log_once(self, process: str) -> None:
         log.info("%s settings: %s", process, self.masked())

@@ -119,7 +119,8 @@ _ESCAPES = {
 
 
 def _quote(text: str) -> str:
-    # Jackson's defaults: non-ASCII stays raw; other control characters as upper-case \uXXXX.
+    # Jackson's defaults: non-ASCII stays raw; any other control character becomes a \u escape
+    # with four upper-case hex digits.
     return (
         '"' + "".join(_ESCAPES.get(c) or (f"\\u{ord(c):04X}" if c < " " else c) for c in text) + '"'
     )

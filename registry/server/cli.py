@@ -26,9 +26,9 @@ def serve(port: int | None, host: str | None, workers: int | None) -> None:
     from registry.server.app import create_app
     from ugc.serving import serve as run
 
-    settings = RegistrySettings()
-    overrides = {"registry_port": port, "registry_host": host, "registry_workers": workers}
-    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    settings = RegistrySettings().overridden(
+        registry_port=port, registry_host=host, registry_workers=workers
+    )
     settings.log_once("registry")
     _require_kafka(settings)
     run(

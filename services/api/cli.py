@@ -34,14 +34,9 @@ def serve(
     Kafka comes from UGC_KAFKA_BOOTSTRAP, the registry from UGC_REGISTRY_URL; tokens are
     checked with UGC_API_JWT_SECRET (HS256) or UGC_API_JWT_PUBLIC_KEY (RS256, PEM).
     """
-    settings = ApiSettings()
-    overrides = {
-        "api_port": port,
-        "api_host": host,
-        "api_workers": workers,
-        "api_worker_class": worker_class,
-    }
-    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    settings = ApiSettings().overridden(
+        api_port=port, api_host=host, api_workers=workers, api_worker_class=worker_class
+    )
     # The server process starts afresh (see services.api.server): gevent has to patch the
     # standard library before it is imported. Options travel as the variables they override.
     env = {**os.environ, "UGC_API_PORT": str(settings.api_port)}

@@ -130,11 +130,8 @@ class IngestService:
         started = time.perf_counter()
         deliveries = self.producer.send(messages)
         self.metrics.produce_latency.observe(time.perf_counter() - started)
-        if len(events) == 1:
-            self.metrics.events_accepted(events[0].event_type.name)
-        else:
-            for name, count in Counter(event.event_type.name for event in events).items():
-                self.metrics.events_accepted(name, count)
+        for name, count in Counter(event.event_type.name for event in events).items():
+            self.metrics.events_accepted(name, count)
         return [
             Accepted(event.event_id, d.topic, d.partition, d.offset)
             for event, d in zip(events, deliveries, strict=True)

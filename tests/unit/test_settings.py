@@ -31,3 +31,10 @@ def test_secrets_are_masked_when_settings_are_shown(monkeypatch: pytest.MonkeyPa
     shown = _WithSecret().masked()
     assert shown["token_secret"] == "**********"
     assert "s3cret" not in repr(shown)
+
+
+def test_overridden_takes_the_given_options_and_keeps_the_rest() -> None:
+    settings = StackSettings(api_port=8000, registry_port=8081)
+    changed = settings.overridden(api_port=9000, registry_port=None)
+    assert (changed.api_port, changed.registry_port) == (9000, 8081)
+    assert settings.api_port == 8000
