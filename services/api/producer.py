@@ -184,10 +184,7 @@ class KafkaEventProducer:
         self._fatal = False
         self._closed = threading.Event()
         self._cooperative = _gevent_active()
-        # Read only by the cooperative poller, where every greenlet shares one OS thread, so
-        # the count is exact there; under real threads nothing reads it.
-        self._in_flight = 0
-        self._work = threading.Event()
+        self._work = threading.Event()  # set by `send` for the cooperative poller
         self._poller = threading.Thread(target=self._poll, name="kafka-delivery", daemon=True)
         self._poller.start()
 
@@ -201,16 +198,19 @@ class KafkaEventProducer:
     def _poll(self) -> None:
         if self._cooperative:
             self._poll_cooperatively()
+            return
         while not self._closed.is_set():
             self._current().poll(0.1)
 
     def _poll_cooperatively(self) -> None:
         while not self._closed.is_set():
-            if self._in_flight <= 0:
+            producer = self._current()
+            # len(): librdkafka's count of messages and reports not yet served.
+            if len(producer) == 0:
                 self._work.wait(1.0)
                 self._work.clear()
                 continue
-            self._current().poll(0)
+            producer.poll(0)
             time.sleep(_TICK)  # gevent's sleep: the requests run meanwhile
 
     def _current(self) -> Producer:
@@ -240,17 +240,13 @@ class KafkaEventProducer:
         self, producer: Producer, message: OutgoingMessage, pending: _Pending, index: int
     ) -> None:
         def delivered(error: KafkaError | None, stored: Message) -> None:
-            self._in_flight -= 1
             pending.settle(index, message.topic, error, stored)
 
-        self._in_flight += 1
         try:
             producer.produce(message.topic, message.value, message.key, on_delivery=delivered)
         except BufferError as exc:
-            self._in_flight -= 1
             raise QueueFullError(f"the producer queue is full: {exc}", self._retry_after) from exc
         except KafkaException as exc:
-            self._in_flight -= 1
             raise translate(exc.args[0], self._retry_after) from exc
 
     def ping(self, timeout: float) -> None:
