@@ -114,8 +114,7 @@ def _delivery(topic: str, stored: Message) -> Delivery:
 
 class _Pending:
     """The acknowledgements one `send` waits for. The waiter blocks on a lock the last
-    delivery report releases: one futex on each side, the cheapest hand-off between two
-    threads in CPython (an Event adds a condition and a lock per wait)."""
+    delivery report releases (an Event would add a condition and another lock per wait)."""
 
     def __init__(self, count: int, retry_after: int) -> None:
         self.deliveries: list[Delivery | None] = [None] * count
