@@ -12,8 +12,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from contracts.cli import schemas_group
 from registry.bench import bench_registry
-from registry.cli import schemas_group
 from registry.server.cli import registry_group
 from services.api.bench import bench_api
 from services.api.cli import api_group, demo, token

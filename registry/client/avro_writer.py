@@ -22,7 +22,7 @@ from typing import Any
 
 import fastavro
 
-from registry.client.avro_names import full_name
+from registry.client.avro.names import full_name
 
 Write = Callable[[Any, bytearray], None]
 Encoder = Callable[[Mapping[str, Any]], bytes]

@@ -3,7 +3,7 @@ defaults (a string for an int) but not others (the first branch of a union, enum
 array items, integer ranges), and Java clients and the compatibility checker refuse all of
 them, so the whole rule lives here. `default_problem` walks schema JSON, as the contracts
 hold it; the leaf rules (`primitive_default_problem`, `enum_default_problem`,
-`fixed_default_problem`) are also what `registry.server.schema_types` applies to its parsed
+`fixed_default_problem`) are also what `registry.client.avro.types` applies to its parsed
 type tree, so the contracts and the registry cannot disagree about a default.
 """
 
@@ -12,16 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from registry.client.avro_names import PRIMITIVES, full_name, json_type
-
-__all__ = [
-    "default_problem",
-    "enum_default_problem",
-    "fixed_default_problem",
-    "primitive_default_problem",
-]
-
-_INT_RANGES = {"int": 2**31, "long": 2**63}
+from registry.client.avro.defaults import (
+    enum_default_problem,
+    fixed_default_problem,
+    primitive_default_problem,
+)
+from registry.client.avro.names import PRIMITIVES, full_name, json_type
 
 
 def default_problem(
@@ -43,38 +39,6 @@ def default_problem(
     if isinstance(avro, dict):
         return _complex_default_problem(avro, value, named, namespace)
     return None
-
-
-def primitive_default_problem(kind: str, value: Any) -> str | None:
-    """Why `value` cannot be the default of the primitive type `kind`, or None if it can."""
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if kind in _INT_RANGES:
-        article = "an" if kind == "int" else "a"
-        if not isinstance(value, int) or isinstance(value, bool):
-            return f"is not {article} {kind}"
-        limit = _INT_RANGES[kind]
-        return None if -limit <= value < limit else f"is out of the range of {article} {kind}"
-    checks = {
-        "null": value is None,
-        "boolean": isinstance(value, bool),
-        "float": is_number,
-        "double": is_number,
-        "string": isinstance(value, str),
-        # Avro writes a bytes default as a string of code points 0-255.
-        "bytes": isinstance(value, str) and all(ord(char) < 256 for char in value),
-    }
-    return None if checks[kind] else f"is not a {kind}"
-
-
-def enum_default_problem(symbols: list[str], value: Any) -> str | None:
-    """Why `value` cannot be the default of an enum of `symbols`, or None if it can."""
-    return None if value in symbols else f"is not one of the symbols {', '.join(symbols)}"
-
-
-def fixed_default_problem(size: Any, value: Any) -> str | None:
-    """Why `value` cannot be the default of a fixed of `size` bytes, or None if it can."""
-    ok = isinstance(value, str) and len(value) == size
-    return None if ok else f"is not a string of {size} characters"
 
 
 def _union_default_problem(

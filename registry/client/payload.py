@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from marshmallow import Schema, ValidationError, fields
 
-from registry.client.avro_names import PRIMITIVES, full_name, json_type
+from registry.client.avro.names import PRIMITIVES, full_name, json_type
 from registry.client.payload_fields import (
     AvroArray,
     AvroBoolean,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from registry.client.avro_names import full_name
+from registry.client.avro.names import full_name
 
 Convert = Callable[[Any], Any]
 FastPath = Callable[[Any], dict[str, Any] | None]

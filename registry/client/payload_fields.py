@@ -18,7 +18,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from registry.client.avro_names import json_type
+from registry.client.avro.names import json_type
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DATE = date(1970, 1, 1)

@@ -18,19 +18,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from registry.client.models import CompatibilityLevel
-from registry.server.schema import (
+from registry.client.avro.parse import ParsedSchema
+from registry.client.avro.types import (
     Array,
     Enum,
     Fixed,
     Map,
     Node,
-    ParsedSchema,
     Primitive,
     Record,
     Union,
     describe,
 )
+from registry.client.models import CompatibilityLevel
 
 # Writer types each reader primitive can read besides its own (Avro "promotion").
 _PROMOTIONS: dict[str, frozenset[str]] = {

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from registry.client.avro.parse import InvalidSchemaError as SchemaSyntaxError
+from registry.client.avro.parse import ParsedSchema, parse_schema
 from registry.client.models import (
     MAX_VERSION,
     CompatibilityLevel,
@@ -50,8 +52,6 @@ from registry.server.records import (
     mode_record,
     schema_record,
 )
-from registry.server.schema import InvalidSchemaError as SchemaSyntaxError
-from registry.server.schema import ParsedSchema, parse_schema
 from registry.server.state import RegistryState, StoredSchema, StoredVersion
 from registry.server.store import SchemaStore
 

@@ -19,8 +19,8 @@ from registry.client.client import RegistryClient
 from registry.client.protocol import SchemaRegistry
 from services.api import errors
 from services.api.auth import TokenVerifier
-from services.api.contracts.catalog import EventCatalog
-from services.api.contracts.examples import manifest_examples
+from services.api.catalog.event_types import EventCatalog
+from services.api.catalog.examples import manifest_examples
 from services.api.http import answer
 from services.api.ingest import IngestService
 from services.api.metrics import ApiMetrics

@@ -210,8 +210,8 @@ def _script(directory: Path, name: str, token: str, body: Any) -> Path:
 
 
 def _register_contracts(registry_url: str) -> None:
+    from contracts.loading import load_contracts
     from registry.client.client import RegistryClient
-    from registry.contracts import load_contracts
 
     with RegistryClient(registry_url) as registry:
         for contract in load_contracts(Path("schemas")):
@@ -307,7 +307,7 @@ def _median(results: list[WrkResult]) -> WrkResult:
 
 def _example(schemas_dir: Path, event_type: str) -> dict[str, Any]:
     """The published example of an event type: a payload the API accepts as it is."""
-    from registry.contracts import load_contracts
+    from contracts.loading import load_contracts
 
     for contract in load_contracts(schemas_dir):
         if contract.event_type == event_type:

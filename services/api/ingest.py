@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from registry.client.payload import json_type
-from services.api.contracts.catalog import EventCatalog, EventType
+from services.api.catalog.event_types import EventCatalog, EventType
 from services.api.errors import InvalidEventError, UnknownEventTypeError
 from services.api.metrics import ApiMetrics
 from services.api.producer import EventProducer, OutgoingMessage

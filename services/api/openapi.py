@@ -17,10 +17,10 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from registry.client.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
+from contracts.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
 from registry.client.payload import build_payload_schema
-from services.api.contracts.catalog import EventType, Snapshot
-from services.api.contracts.examples import example_for
+from services.api.catalog.event_types import EventType, Snapshot
+from services.api.catalog.examples import example_for
 
 OPENAPI_VERSION = "3.0.3"
 _ERROR = {"$ref": "#/components/schemas/Error"}

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contracts.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
 from registry.client import wire
 from registry.client.avro_writer import Encoder, compile_encoder
-from registry.client.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
 from registry.client.models import SchemaId
 from registry.client.payload import PayloadError, to_datum
 from registry.client.payload_fast import FastPath, compile_fast_path
-from services.api.contracts.catalog import EventType
+from services.api.catalog.event_types import EventType
 from services.api.errors import InvalidEventError
 
 _KEY_NAMESPACE = uuid.UUID("6f1d3c52-8a4e-4b7e-9f0a-2c5d7e9b1a30")

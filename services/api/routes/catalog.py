@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from services.api.contracts.catalog import EventCatalog, EventType
-from services.api.contracts.examples import example_for
+from services.api.catalog.event_types import EventCatalog, EventType
+from services.api.catalog.examples import example_for
 from services.api.http import answer
 
 

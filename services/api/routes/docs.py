@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, send_from_directory
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
-from services.api.contracts.catalog import EventCatalog
+from services.api.catalog.event_types import EventCatalog
 from services.api.http import answer
 from services.api.openapi import DocumentCache
 

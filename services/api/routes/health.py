@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from services.api.contracts.catalog import EventCatalog
+from services.api.catalog.event_types import EventCatalog
 from services.api.errors import UnavailableError
 from services.api.http import answer
 from services.api.metrics import CONTENT_TYPE_LATEST, ApiMetrics

@@ -29,8 +29,8 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from flask import Flask
 from pydantic import SecretStr
 
+from contracts.loading import Contract, load_contracts
 from registry.client.client import RegistryClient
-from registry.contracts import Contract, load_contracts
 from services.api.app import create_app
 from services.api.auth import mint_token
 from services.api.settings import ApiSettings

@@ -14,8 +14,8 @@ import fastavro
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.loading import load_contracts
 from registry.client.avro_writer import compile_encoder
-from registry.contracts import load_contracts
 
 SCHEMAS = Path(__file__).resolve().parents[4] / "schemas"
 

@@ -22,7 +22,9 @@ def _imported_modules(path: Path) -> set[str]:
 
 def test_registry_client_never_imports_the_server() -> None:
     offenders = {
-        path.name: sorted(m for m in _imported_modules(path) if m.startswith("registry.server"))
-        for path in CLIENT_DIR.glob("*.py")
+        str(path.relative_to(CLIENT_DIR)): sorted(
+            m for m in _imported_modules(path) if m.startswith("registry.server")
+        )
+        for path in CLIENT_DIR.rglob("*.py")
     }
     assert not {name: mods for name, mods in offenders.items() if mods}

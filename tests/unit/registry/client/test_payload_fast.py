@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from contracts.loading import Contract, load_contracts
 from registry.client.payload import PayloadError, to_datum
 from registry.client.payload_fast import compile_fast_path
-from registry.contracts import Contract, load_contracts
 
 SCHEMAS = Path(__file__).resolve().parents[4] / "schemas"
 CONTRACTS = {contract.event_type: contract for contract in load_contracts(SCHEMAS)}

@@ -19,9 +19,9 @@ from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.client.avro.parse import ParsedSchema, parse_schema
 from registry.client.models import CompatibilityLevel
 from registry.server.compatibility import check_compatibility, reader_writer_problems
-from registry.server.schema import ParsedSchema, parse_schema
 
 Level = CompatibilityLevel
 

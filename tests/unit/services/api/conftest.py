@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pydantic import SecretStr
 
+from contracts.loading import Contract, load_contracts
 from registry.client.fake import InMemoryRegistry
-from registry.contracts import Contract, load_contracts
 from services.api.app import create_app
 from services.api.auth import mint_token
 from services.api.errors import ApiError

@@ -6,10 +6,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from contracts.loading import Contract
 from registry.client.errors import RegistryUnavailableError
 from registry.client.fake import InMemoryRegistry
 from registry.client.models import Subject
-from registry.contracts import Contract
 from services.api.app import create_app
 from services.api.errors import ApiError, KafkaUnavailableError, QueueFullError
 from services.api.settings import ApiSettings

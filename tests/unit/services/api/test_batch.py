@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from registry.contracts import Contract
+from contracts.loading import Contract
 from tests.unit.services.api.conftest import FakeProducer
 from tests.unit.services.api.test_events import RATING
 

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from registry.client.conventions import event_type_of
+from contracts.conventions import event_type_of
+from contracts.loading import Contract
 from registry.client.fake import InMemoryRegistry
 from registry.client.models import Subject
-from registry.contracts import Contract
-from services.api.contracts.catalog import EventCatalog
-from services.api.contracts.examples import example_for, generate_example
+from services.api.catalog.event_types import EventCatalog
+from services.api.catalog.examples import example_for, generate_example
 from services.api.errors import UnknownEventTypeError
 from services.api.validation import EventEncoder
 

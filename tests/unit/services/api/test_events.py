@@ -9,10 +9,10 @@ import fastavro
 import pytest
 from flask.testing import FlaskClient
 
+from contracts.loading import Contract
 from registry.client import wire
 from registry.client.fake import InMemoryRegistry
 from registry.client.serdes import parse_schema
-from registry.contracts import Contract
 from tests.unit.services.api.conftest import USER, FakeProducer
 
 RATING = {

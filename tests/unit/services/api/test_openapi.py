@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from registry.contracts import Contract
+from contracts.loading import Contract
 
 ENDPOINTS = [
     "/api/v1/events/{event_type}",

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from registry.client.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
+from contracts.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
 from registry.client.payload import PayloadError, to_datum
-from services.api.contracts.catalog import EventType
+from services.api.catalog.event_types import EventType
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def manifest_examples(schemas_dir: Path) -> dict[str, dict[str, Any]]:
     """The examples of the local contracts by event type; empty if there are none."""
     if not (schemas_dir / "manifest.toml").is_file():
         return {}
-    from registry.contracts import ContractError, load_contracts
+    from contracts.loading import load_contracts
+    from contracts.problems import ContractError
 
     try:
         return {c.event_type: c.example for c in load_contracts(schemas_dir)}

@@ -16,18 +16,13 @@ from typing import Any, cast
 import fastavro
 import pytest
 
+from contracts.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
+from contracts.loading import Contract, load_contracts, load_named_types
+from contracts.problems import ContractError
 from registry.client.models import CompatibilityLevel
 from registry.client.payload import to_datum
-from registry.contracts import (
-    CLIENT_OPTIONAL_FIELDS,
-    SERVER_OWNED_FIELDS,
-    Contract,
-    ContractError,
-    load_contracts,
-    load_named_types,
-)
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 MANIFEST = tomllib.loads((SCHEMAS / "manifest.toml").read_text())
 EVENT_TYPES = list(MANIFEST)
 CONTRACTS = {contract.event_type: contract for contract in load_contracts(SCHEMAS)}

@@ -1,6 +1,6 @@
 """The problems found in the event contracts: `ContractProblem` is one thing wrong with one
 file, `ContractError` carries every problem of every file, so one pass fixes them all.
-`registry.inlining` and `registry.contracts` append to one list of problems as they read
+`contracts.inlining` and `contracts.loading` append to one list of problems as they read
 `schemas/` and raise one `ContractError` at the end.
 """
 

@@ -17,10 +17,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from contracts.diff import FieldChange
+from contracts.loading import Contract
+from contracts.problems import ContractError
+from contracts.registration import Action, Outcome, PartialRegistrationError, Step
 from registry.client.models import RegisteredSchema, SchemaId, Subject, Version
-from registry.contracts import Contract, ContractError
-from registry.diff import FieldChange
-from registry.registration import Action, Outcome, PartialRegistrationError, Step
 
 
 class Options(Protocol):

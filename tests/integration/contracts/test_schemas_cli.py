@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import registry.cli
+import contracts.cli
+from contracts.diff import diff_schemas
+from contracts.loading import load_contracts
 from registry.client.client import RegistryClient
 from registry.client.models import CompatibilityLevel, Subject
-from registry.contracts import load_contracts
-from registry.diff import diff_schemas
 from tests.conftest import RunningRegistry
 from ugc.cli import main
 from ugc.process import free_port
@@ -307,7 +307,7 @@ def test_registry_dying_midway_reports_exactly_what_was_registered(
                 running.stop()
             return super().register(*args, **kwargs)
 
-    monkeypatch.setattr(registry.cli, "RegistryClient", DyingAfterThree)
+    monkeypatch.setattr(contracts.cli, "RegistryClient", DyingAfterThree)
 
     result = cli_on(running.url, schemas_dir)("register", "--json")
 

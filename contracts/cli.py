@@ -2,8 +2,8 @@
 
 This module owns the command line only: options, settings, the translation of registry and
 contract errors into one clear line, and what people and scripts read. The rules live in
-`registry.registration` (plan, check, apply), the field-level comparison in `registry.diff`,
-the printing in `registry.cli_output`.
+`contracts.registration` (plan, check, apply), the field-level comparison in `contracts.diff`,
+the printing in `contracts.cli_output`.
 
 Exit codes: 0 success; 1 an incompatible change, invalid contracts, or a registry that is
 unreachable or failed; 2 a usage error (unknown option, unknown event type, bad version).
@@ -23,7 +23,18 @@ from typing import Any
 import click
 from pydantic import SecretStr
 
-from registry import cli_output as out
+from contracts import cli_output as out
+from contracts.diff import diff_schemas
+from contracts.loading import Contract, load_contracts
+from contracts.problems import ContractError
+from contracts.registration import (
+    Action,
+    PartialRegistrationError,
+    apply,
+    live_versions,
+    plan,
+    registered_versions,
+)
 from registry.client.client import RegistryClient
 from registry.client.errors import (
     NotFoundError,
@@ -32,16 +43,6 @@ from registry.client.errors import (
     RegistryUnavailableError,
 )
 from registry.client.models import RegisteredSchema, Version
-from registry.contracts import Contract, ContractError, load_contracts
-from registry.diff import diff_schemas
-from registry.registration import (
-    Action,
-    PartialRegistrationError,
-    apply,
-    live_versions,
-    plan,
-    registered_versions,
-)
 from ugc.errors import UgcError
 from ugc.settings import UgcSettings, warn_unknown_environment
 

@@ -1,8 +1,6 @@
 """The names Avro schema JSON is written in, shared by every reader of that JSON: the
 primitive type names, the full name a named type gets from its namespace (Avro's rule,
-which the payload mapping, the contracts and the registry server all apply), and the JSON
-name of a value's type as error messages show it. It imports no third-party library, so
-the server can use it without pulling in the payload mapping's marshmallow.
+which the parser applies), and the JSON name of a value's type as error messages show it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from registry.client.conventions import TOPIC_PREFIX, event_type_of, topic_of
+from contracts.conventions import TOPIC_PREFIX, event_type_of, topic_of
 from registry.client.errors import RegistryError, RegistryUnavailableError
 from registry.client.models import SchemaId, Subject, Version
 from registry.client.protocol import SchemaRegistry

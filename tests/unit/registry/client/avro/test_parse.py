@@ -8,8 +8,9 @@ import json
 import fastavro
 import pytest
 
+from registry.client.avro.canonical import encode_json
+from registry.client.avro.parse import InvalidSchemaError, parse_schema
 from registry.client.models import SchemaReference, SchemaType, Subject, Version
-from registry.server.schema import InvalidSchemaError, encode_json, parse_schema
 
 CONTEXT = (
     '{"type":"record","name":"Context","namespace":"ugc","fields":[{"name":"ua","type":"string"}]}'

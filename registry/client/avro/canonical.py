@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from registry.server.schema_types import (
+from registry.client.avro.types import (
     Array,
     Enum,
     Field,

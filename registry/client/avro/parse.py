@@ -1,15 +1,15 @@
 """Avro schema text → validated type tree → canonical identity string, as Confluent stores it.
 
-This module owns what a registered schema *is*: `parse_schema` turns the text a client sent
+This module owns what a schema *is*: `parse_schema` turns the text a client sent
 (strict: names, defaults, unions are validated) or the text read back from the `_schemas`
 topic (lenient: whatever Java Avro once accepted) into a `ParsedSchema`. Its `canonical`
 string is byte for byte what Java Avro's compact `Schema.toString()` writes (written by
-`registry.server.canonical`), which is the registry's notion of identity: whitespace and
+`registry.client.avro.canonical`), which is the registry's notion of identity: whitespace and
 `{"type":"string"}` vs `"string"` do not matter, while `doc`, defaults, aliases and custom
-properties do. The parsed tree (`registry.server.schema_types`: `Record`, `Field`, `Enum`,
-`Fixed`, `Array`, `Map`, `Union`, `Primitive`) is what `registry.server.compatibility` walks;
-`ParsedSchema.to_fastavro()` gives a self-contained schema for fastavro. Only AVRO is
-supported; JSON and PROTOBUF raise `InvalidSchemaError`.
+properties do. The parsed tree (`registry.client.avro.types`) is what every reader of a
+schema walks; `parse_json` gives the tree of schema JSON already loaded, and
+`ParsedSchema.to_fastavro()` a self-contained schema for fastavro. Only AVRO is supported;
+JSON and PROTOBUF raise `InvalidSchemaError`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from registry.client.avro_names import PRIMITIVES, full_name, json_type
-from registry.client.models import SchemaReference, SchemaType
-from registry.server.canonical import encode_json, write_canonical
-from registry.server.schema_types import (
+from registry.client.avro.canonical import write_canonical
+from registry.client.avro.defaults import default_problem
+from registry.client.avro.export import fastavro_schema
+from registry.client.avro.names import PRIMITIVES, full_name, json_type
+from registry.client.avro.types import (
     NO_DEFAULT,
     Array,
     Enum,
@@ -35,35 +36,9 @@ from registry.server.schema_types import (
     Primitive,
     Record,
     Union,
-    default_problem,
-    describe,
-    fastavro_schema,
     shown,
 )
-
-# This module's API, then the names that moved to `schema_types` and `canonical`: still
-# importable from here.
-__all__ = [
-    "NO_DEFAULT",
-    "PRIMITIVES",
-    "Array",
-    "Enum",
-    "Field",
-    "Fixed",
-    "InvalidSchemaError",
-    "Json",
-    "Map",
-    "Named",
-    "Node",
-    "ParsedSchema",
-    "Primitive",
-    "Record",
-    "Union",
-    "default_problem",
-    "describe",
-    "encode_json",
-    "parse_schema",
-]
+from registry.client.models import SchemaReference, SchemaType
 
 # Keys Java Avro interprets itself; every other key of a schema object is a custom property.
 _SCHEMA_RESERVED = frozenset(
@@ -128,6 +103,11 @@ def parse_schema(
     canonical = write_canonical(root, known)
     refs = tuple(dict.fromkeys(ref for ref, _ in references))
     return ParsedSchema(canonical, SchemaType.AVRO, refs, root, strict)
+
+
+def parse_json(value: Json, *, strict: bool = True) -> Node:
+    """The type tree of schema JSON already loaded (a dict, list or type name)."""
+    return _Parser(strict).parse(value, None, "")
 
 
 def _load_json(text: str, strict: bool) -> Json:

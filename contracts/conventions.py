@@ -1,15 +1,24 @@
 """What every event type of the platform follows, spelled here only because the contracts,
 the API and the ETL all go by it: its topic is `ugc.<event_type>` and its value subject
-`ugc.<event_type>-value` (Confluent's TopicNameStrategy), event types are snake_case, and
-the server, not the client, fills in `user_id` and `received_at` (a client may send
-`event_id`, the idempotency key; the server makes one up when it does not)."""
+`ugc.<event_type>-value` (Confluent's TopicNameStrategy), event types are snake_case, every
+event carries the `COMMON_FIELDS`, a new subject gets `DEFAULT_COMPATIBILITY`, and the
+server, not the client, fills in `user_id` and `received_at` (a client may send `event_id`,
+the idempotency key; the server makes one up when it does not)."""
 
 from __future__ import annotations
 
 import re
 
-from registry.client.models import Subject
+from registry.client.models import CompatibilityLevel, Subject
 
+# Fields every event carries: the ETL keys rows and deduplicates on them.
+COMMON_FIELDS = {
+    "event_id": ("string", "uuid"),
+    "user_id": ("string", "uuid"),
+    "occurred_at": ("long", "timestamp-millis"),
+    "received_at": ("long", "timestamp-millis"),
+}
+DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD_TRANSITIVE
 SERVER_OWNED_FIELDS = ("user_id", "received_at")
 CLIENT_OPTIONAL_FIELDS = ("event_id",)
 

@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from contracts.loading import Contract
 from registry.client.errors import NotFoundError, RegistryError
 from registry.client.models import CompatibilityLevel, RegisteredSchema, Subject, Version
 from registry.client.protocol import Latest, SchemaRegistry
-from registry.contracts import Contract
 from ugc.errors import UgcError
 
 __all__ = [

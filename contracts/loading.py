@@ -2,7 +2,7 @@
 `<full name>.avsc` file and `manifest.toml`, one table per event type — into `Contract`s
 whose schema is self-contained (every named type from a sibling file inlined at its first
 use, because ClickHouse's AvroConfluent reader, kcat and several UIs cannot follow schema
-references; `registry.inlining` does the reading and inlining, `registry.client.defaults`
+references; `contracts.inlining` does the reading and inlining, `registry.client.defaults`
 judges defaults). It checks what a team can get wrong before anything reaches the registry:
 JSON syntax, file names, unknown or cyclic type names, defaults of the wrong type (fastavro
 checks only some), manifest keys and each example payload, and reports every problem of
@@ -20,37 +20,21 @@ from typing import Any
 import fastavro
 from fastavro.schema import SchemaParseException, UnknownType
 
-from registry.client.conventions import (
+from contracts.conventions import (
     CLIENT_OPTIONAL_FIELDS,
+    COMMON_FIELDS,
+    DEFAULT_COMPATIBILITY,
     EVENT_TYPE,
     SERVER_OWNED_FIELDS,
     subject_of,
     topic_of,
 )
+from contracts.inlining import Inliner, Sources, read_json
+from contracts.problems import ContractError, ContractProblem
 from registry.client.models import CompatibilityLevel, Subject
 from registry.client.payload import PayloadError, to_datum
-from registry.contract_problems import ContractError, ContractProblem
-from registry.inlining import Inliner, Sources, read_json
-
-__all__ = [
-    "CLIENT_OPTIONAL_FIELDS",
-    "SERVER_OWNED_FIELDS",
-    "Contract",
-    "ContractError",
-    "ContractProblem",
-    "load_contracts",
-    "load_named_types",
-]
 
 MANIFEST = "manifest.toml"
-# Fields every event carries: the ETL keys rows and deduplicates on them.
-COMMON_FIELDS = {
-    "event_id": ("string", "uuid"),
-    "user_id": ("string", "uuid"),
-    "occurred_at": ("long", "timestamp-millis"),
-    "received_at": ("long", "timestamp-millis"),
-}
-DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD_TRANSITIVE
 
 _REQUIRED_KEYS = ("schema", "subject", "topic", "owner", "description", "example")
 _OPTIONAL_KEYS = ("compatibility",)

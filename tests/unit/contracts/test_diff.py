@@ -1,4 +1,4 @@
-"""Field-level differences between two Avro record schemas (`registry.diff`)."""
+"""Field-level differences between two Avro record schemas (`contracts.diff`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from registry.diff import ChangeKind, FieldChange, diff_schemas, flatten_fields
+from contracts.diff import ChangeKind, FieldChange, diff_schemas, flatten_fields
 
 BASE: dict[str, Any] = {
     "type": "record",

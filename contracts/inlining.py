@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from registry.client.avro_names import PRIMITIVES, full_name
+from contracts.problems import ContractProblem
+from registry.client.avro.names import PRIMITIVES, full_name
 from registry.client.defaults import default_problem
-from registry.contract_problems import ContractProblem
 
 __all__ = ["Inliner", "Source", "Sources", "read_json"]
 
