@@ -1,5 +1,6 @@
-"""Every exception the registry client library raises, and the one table that maps the
-registry's `error_code`s to them.
+"""Every exception the registry client library raises, and Confluent's error codes: the
+`ErrorCode` enum (with the HTTP status each is answered with) is the one vocabulary the
+client and `registry.server` share, and `ERROR_CODES` maps a code to the client's class.
 
 Two trees. `RegistryError` is what a registry call can raise, whether the registry is the
 HTTP client or the in-memory fake; `SerdesError` is what encoding or decoding a message can
@@ -40,9 +41,39 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from registry.client.models import SchemaId
+
+
+class ErrorCode(enum.IntEnum):
+    """Confluent Schema Registry's `error_code`s; `status` is the HTTP status of each."""
+
+    UNAUTHORIZED = 401
+    INCOMPATIBLE_SCHEMA = 409
+    SUBJECT_NOT_FOUND = 40401
+    VERSION_NOT_FOUND = 40402
+    SCHEMA_NOT_FOUND = 40403
+    SUBJECT_SOFT_DELETED = 40404
+    SUBJECT_NOT_SOFT_DELETED = 40405
+    VERSION_SOFT_DELETED = 40406
+    VERSION_NOT_SOFT_DELETED = 40407
+    SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408
+    SUBJECT_MODE_NOT_CONFIGURED = 40409
+    INVALID_SCHEMA = 42201
+    INVALID_VERSION = 42202
+    INVALID_COMPATIBILITY_LEVEL = 42203
+    INVALID_MODE = 42204
+    OPERATION_NOT_PERMITTED = 42205
+    REFERENCE_EXISTS = 42206
+    INVALID_SUBJECT = 42208
+    STORE_ERROR = 50001
+    STORE_TIMEOUT = 50002
+
+    @property
+    def status(self) -> int:
+        """A five-digit code starts with its status (40401 → 404); a three-digit one is it."""
+        return self.value if self.value < 1000 else self.value // 100
 
 
 class RegistryError(Exception):
@@ -62,6 +93,12 @@ class RegistryError(Exception):
         if self.error_code is None:
             return self.message
         return f"{self.message} (error_code {self.error_code})"
+
+    @classmethod
+    def answer(cls, message: str) -> Self:
+        """The error a registry answering `message` with this class's code would give."""
+        code = ErrorCode(_CODE_OF[cls])
+        return cls(message, status=code.status, error_code=code)
 
 
 class NotFoundError(RegistryError):
@@ -153,24 +190,25 @@ class RegistryUnavailableError(RegistryError):
 # The one table from the registry's error_code to our class. Codes 500xx are left out on
 # purpose: every 5xx is RegistryUnavailableError whatever its code.
 ERROR_CODES: Mapping[int, type[RegistryError]] = {
-    40401: SubjectNotFoundError,
-    40402: VersionNotFoundError,
-    40403: SchemaNotFoundError,
-    40404: SubjectSoftDeletedError,
-    40405: SubjectNotSoftDeletedError,
-    40406: VersionSoftDeletedError,
-    40407: VersionNotSoftDeletedError,
-    40408: CompatibilityNotConfiguredError,
-    40409: ModeNotConfiguredError,
-    409: IncompatibleSchemaError,
-    42201: InvalidSchemaError,
-    42202: InvalidVersionError,
-    42203: InvalidCompatibilityLevelError,
-    42204: InvalidModeError,
-    42205: OperationNotPermittedError,
-    42206: ReferenceExistsError,
-    42208: InvalidSubjectError,
+    ErrorCode.SUBJECT_NOT_FOUND: SubjectNotFoundError,
+    ErrorCode.VERSION_NOT_FOUND: VersionNotFoundError,
+    ErrorCode.SCHEMA_NOT_FOUND: SchemaNotFoundError,
+    ErrorCode.SUBJECT_SOFT_DELETED: SubjectSoftDeletedError,
+    ErrorCode.SUBJECT_NOT_SOFT_DELETED: SubjectNotSoftDeletedError,
+    ErrorCode.VERSION_SOFT_DELETED: VersionSoftDeletedError,
+    ErrorCode.VERSION_NOT_SOFT_DELETED: VersionNotSoftDeletedError,
+    ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED: CompatibilityNotConfiguredError,
+    ErrorCode.SUBJECT_MODE_NOT_CONFIGURED: ModeNotConfiguredError,
+    ErrorCode.INCOMPATIBLE_SCHEMA: IncompatibleSchemaError,
+    ErrorCode.INVALID_SCHEMA: InvalidSchemaError,
+    ErrorCode.INVALID_VERSION: InvalidVersionError,
+    ErrorCode.INVALID_COMPATIBILITY_LEVEL: InvalidCompatibilityLevelError,
+    ErrorCode.INVALID_MODE: InvalidModeError,
+    ErrorCode.OPERATION_NOT_PERMITTED: OperationNotPermittedError,
+    ErrorCode.REFERENCE_EXISTS: ReferenceExistsError,
+    ErrorCode.INVALID_SUBJECT: InvalidSubjectError,
 }
+_CODE_OF = {cls: code for code, cls in ERROR_CODES.items()}
 
 # Classes that stand for a whole HTTP status rather than one error_code.
 STATUS_FALLBACKS: Mapping[int, type[RegistryError]] = {

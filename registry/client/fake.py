@@ -52,9 +52,7 @@ def _normalise(schema: str) -> str:
     try:
         return json.dumps(json.loads(schema), sort_keys=True, separators=(",", ":"))
     except ValueError as exc:
-        raise errors.InvalidSchemaError(
-            f"schema is not JSON: {exc}", status=422, error_code=42201
-        ) from exc
+        raise errors.InvalidSchemaError.answer(f"schema is not JSON: {exc}") from exc
 
 
 def _incompatibility_messages(
@@ -86,9 +84,7 @@ class InMemoryRegistry:
     def _live(self, subject: Subject) -> dict[Version, _Entry]:
         live = {v: e for v, e in self._subjects.get(subject, {}).items() if not e.deleted}
         if not live:
-            raise errors.SubjectNotFoundError(
-                f"subject {subject!r} not found", status=404, error_code=40401
-            )
+            raise errors.SubjectNotFoundError.answer(f"subject {subject!r} not found")
         return live
 
     def _resolve_version(self, subject: Subject, version: Version | Latest) -> Version:
@@ -96,9 +92,7 @@ class InMemoryRegistry:
         if version in ("latest", -1):
             return max(live)
         if version not in live:
-            raise errors.VersionNotFoundError(
-                f"version {version} of {subject!r} not found", status=404, error_code=40402
-            )
+            raise errors.VersionNotFoundError.answer(f"version {version} of {subject!r} not found")
         return Version(int(version))
 
     def _registered(self, subject: Subject, version: Version) -> RegisteredSchema:
@@ -116,9 +110,7 @@ class InMemoryRegistry:
                 self._parse_into(names, reference)
             return avro.schema.make_avsc_object(json.loads(schema), names)
         except (avro.errors.AvroException, ValueError, TypeError) as exc:
-            raise errors.InvalidSchemaError(
-                f"invalid Avro schema: {exc}", status=422, error_code=42201
-            ) from exc
+            raise errors.InvalidSchemaError.answer(f"invalid Avro schema: {exc}") from exc
 
     def _parse_into(self, names: avro.name.Names, reference: SchemaReference) -> None:
         registered = self.get_version(reference.subject, reference.version)
@@ -152,9 +144,7 @@ class InMemoryRegistry:
 
     def _writable(self) -> None:
         if self._mode is Mode.READONLY:
-            raise errors.OperationNotPermittedError(
-                "the registry is in READONLY mode", status=422, error_code=42205
-            )
+            raise errors.OperationNotPermittedError.answer("the registry is in READONLY mode")
 
     # SchemaRegistry.
 
@@ -180,7 +170,7 @@ class InMemoryRegistry:
         if level is not CompatibilityLevel.NONE and (
             messages := self._check(level, parsed, subject, against)
         ):
-            raise errors.IncompatibleSchemaError("; ".join(messages), status=409, error_code=409)
+            raise errors.IncompatibleSchemaError.answer("; ".join(messages))
         schema_id = self._ids.get(key)
         if schema_id is None:
             schema_id = SchemaId(max(self._schemas, default=0) + 1)
@@ -197,16 +187,12 @@ class InMemoryRegistry:
         for version, entry in sorted(live.items()):
             if entry.schema_id == schema_id:
                 return self._registered(subject, version)
-        raise errors.SchemaNotFoundError(
-            f"schema not found under {subject!r}", status=404, error_code=40403
-        )
+        raise errors.SchemaNotFoundError.answer(f"schema not found under {subject!r}")
 
     def get_schema_by_id(self, schema_id: SchemaId) -> SchemaDefinition:
         stored = self._schemas.get(schema_id)
         if stored is None:
-            raise errors.SchemaNotFoundError(
-                f"schema {schema_id} not found", status=404, error_code=40403
-            )
+            raise errors.SchemaNotFoundError.answer(f"schema {schema_id} not found")
         return SchemaDefinition(stored.text, references=stored.references)
 
     def get_schema(self, schema_id: SchemaId) -> str:
@@ -233,20 +219,18 @@ class InMemoryRegistry:
         self._writable()
         versions = self._subjects.get(subject)
         if not versions:
-            raise errors.SubjectNotFoundError(
-                f"subject {subject!r} not found", status=404, error_code=40401
-            )
+            raise errors.SubjectNotFoundError.answer(f"subject {subject!r} not found")
         live = sorted(v for v, e in versions.items() if not e.deleted)
         if permanent:
             if live:
-                raise errors.SubjectNotSoftDeletedError(
-                    f"subject {subject!r} must be soft-deleted first", status=404, error_code=40405
+                raise errors.SubjectNotSoftDeletedError.answer(
+                    f"subject {subject!r} must be soft-deleted first"
                 )
             del self._subjects[subject]
             return sorted(versions)
         if not live:
-            raise errors.SubjectSoftDeletedError(
-                f"subject {subject!r} is already soft-deleted", status=404, error_code=40404
+            raise errors.SubjectSoftDeletedError.answer(
+                f"subject {subject!r} is already soft-deleted"
             )
         for version in live:
             versions[version].deleted = True
@@ -258,23 +242,17 @@ class InMemoryRegistry:
         self._writable()
         versions = self._subjects.get(subject)
         if not versions:
-            raise errors.SubjectNotFoundError(
-                f"subject {subject!r} not found", status=404, error_code=40401
-            )
+            raise errors.SubjectNotFoundError.answer(f"subject {subject!r} not found")
         number = self._resolve_version(subject, version) if version == "latest" else version
         entry = versions.get(Version(int(number)))
         if entry is None:
-            raise errors.VersionNotFoundError(
-                f"version {number} of {subject!r} not found", status=404, error_code=40402
-            )
+            raise errors.VersionNotFoundError.answer(f"version {number} of {subject!r} not found")
         if permanent and not entry.deleted:
-            raise errors.VersionNotSoftDeletedError(
-                f"version {number} must be soft-deleted first", status=404, error_code=40407
+            raise errors.VersionNotSoftDeletedError.answer(
+                f"version {number} must be soft-deleted first"
             )
         if not permanent and entry.deleted:
-            raise errors.VersionSoftDeletedError(
-                f"version {number} is already soft-deleted", status=404, error_code=40406
-            )
+            raise errors.VersionSoftDeletedError.answer(f"version {number} is already soft-deleted")
         if permanent:
             del versions[Version(int(number))]
         entry.deleted = True

@@ -15,6 +15,7 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from registry.client.errors import ErrorCode
 from registry.server import errors
 from registry.server.http import (
     RawPath,
@@ -112,9 +113,9 @@ def _register_guards(app: Flask, settings: RegistrySettings) -> None:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(errors.RegistryServerError)
     def domain_error(error: errors.RegistryServerError) -> Response:
-        status, code = errors.http_answer(error)
-        response = answer({"error_code": code, "message": error.message}, status)
-        if status == 401:
+        code = errors.http_answer(error)
+        response = answer({"error_code": code.value, "message": error.message}, code.status)
+        if code is ErrorCode.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Basic realm="schema-registry"'
         return response
 
@@ -130,4 +131,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return answer({"error_code": 50001, "message": f"Internal error: {error}"}, 500)
+        code = ErrorCode.STORE_ERROR
+        return answer(
+            {"error_code": code.value, "message": f"Internal error: {error}"}, code.status
+        )

@@ -1,4 +1,5 @@
-"""The registry's domain errors, and the one table that gives each its HTTP answer.
+"""The registry's domain errors, and the one table that gives each its Confluent error code
+(`registry.client.errors.ErrorCode`, shared with the client, carries the HTTP status).
 
     RegistryServerError
     ├── NotFoundError
@@ -29,6 +30,8 @@ class up in `HTTP_ANSWERS`.
 """
 
 from __future__ import annotations
+
+from registry.client.errors import ErrorCode
 
 
 class RegistryServerError(Exception):
@@ -129,33 +132,31 @@ class StoreTimeoutError(StoreError):
     pass
 
 
-HTTP_ANSWERS: dict[type[RegistryServerError], tuple[int, int]] = {
-    SubjectNotFoundError: (404, 40401),
-    VersionNotFoundError: (404, 40402),
-    SchemaNotFoundError: (404, 40403),
-    SubjectSoftDeletedError: (404, 40404),
-    SubjectNotSoftDeletedError: (404, 40405),
-    VersionSoftDeletedError: (404, 40406),
-    VersionNotSoftDeletedError: (404, 40407),
-    SubjectLevelCompatibilityNotFoundError: (404, 40408),
-    SubjectLevelModeNotFoundError: (404, 40409),
-    IncompatibleSchemaError: (409, 409),
-    InvalidSchemaError: (422, 42201),
-    InvalidVersionError: (422, 42202),
-    InvalidCompatibilityLevelError: (422, 42203),
-    InvalidModeError: (422, 42204),
-    OperationNotPermittedError: (422, 42205),
-    ReferenceExistsError: (422, 42206),
-    InvalidSubjectError: (422, 42208),
-    UnauthorizedError: (401, 401),
-    StoreError: (500, 50001),
-    StoreTimeoutError: (500, 50002),
+HTTP_ANSWERS: dict[type[RegistryServerError], ErrorCode] = {
+    SubjectNotFoundError: ErrorCode.SUBJECT_NOT_FOUND,
+    VersionNotFoundError: ErrorCode.VERSION_NOT_FOUND,
+    SchemaNotFoundError: ErrorCode.SCHEMA_NOT_FOUND,
+    SubjectSoftDeletedError: ErrorCode.SUBJECT_SOFT_DELETED,
+    SubjectNotSoftDeletedError: ErrorCode.SUBJECT_NOT_SOFT_DELETED,
+    VersionSoftDeletedError: ErrorCode.VERSION_SOFT_DELETED,
+    VersionNotSoftDeletedError: ErrorCode.VERSION_NOT_SOFT_DELETED,
+    SubjectLevelCompatibilityNotFoundError: ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+    SubjectLevelModeNotFoundError: ErrorCode.SUBJECT_MODE_NOT_CONFIGURED,
+    IncompatibleSchemaError: ErrorCode.INCOMPATIBLE_SCHEMA,
+    InvalidSchemaError: ErrorCode.INVALID_SCHEMA,
+    InvalidVersionError: ErrorCode.INVALID_VERSION,
+    InvalidCompatibilityLevelError: ErrorCode.INVALID_COMPATIBILITY_LEVEL,
+    InvalidModeError: ErrorCode.INVALID_MODE,
+    OperationNotPermittedError: ErrorCode.OPERATION_NOT_PERMITTED,
+    ReferenceExistsError: ErrorCode.REFERENCE_EXISTS,
+    InvalidSubjectError: ErrorCode.INVALID_SUBJECT,
+    UnauthorizedError: ErrorCode.UNAUTHORIZED,
+    StoreError: ErrorCode.STORE_ERROR,
+    StoreTimeoutError: ErrorCode.STORE_TIMEOUT,
 }
 
 
-def http_answer(error: RegistryServerError) -> tuple[int, int]:
-    """(HTTP status, error_code) for an error, from its most specific listed class."""
-    for cls in type(error).__mro__:
-        if cls in HTTP_ANSWERS:
-            return HTTP_ANSWERS[cls]
-    return 500, 50001
+def http_answer(error: RegistryServerError) -> ErrorCode:
+    """The error_code of an error (its `status` is the HTTP status); a class left out of
+    the table, which a test forbids, answers as a store error."""
+    return HTTP_ANSWERS.get(type(error), ErrorCode.STORE_ERROR)

@@ -11,8 +11,9 @@ schema; the canonical text is what we store and return.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from registry.client.avro.parse import InvalidSchemaError as SchemaSyntaxError
 from registry.client.avro.parse import ParsedSchema, parse_schema
@@ -353,71 +354,78 @@ class RegistryService:
 
         return self.store.write(prepare)
 
-    # --- config and mode -------------------------------------------------------------
+    # --- config and mode: one shape, two settings (CONFIG, MODE) ----------------------
 
-    def config(self, subject: Subject | None, default_to_global: bool) -> CompatibilityLevel:
+    def setting(self, setting: Setting[_V], subject: Subject | None, default_to_global: bool) -> _V:
         with self.store.reading() as state:
-            if subject is not None and subject in state.configs:
-                return state.configs[subject]
+            values = setting.values(state)
+            if subject is not None and subject in values:
+                return values[subject]
             if subject is not None and not default_to_global:
-                raise errors.SubjectLevelCompatibilityNotFoundError(
-                    f"Subject '{subject}' does not have subject-level compatibility configured"
-                )
-            return state.configs.get(None, DEFAULT_LEVEL)
+                raise setting.not_configured(subject)
+            return values.get(None, setting.default)
 
-    def set_config(self, subject: Subject | None, level: CompatibilityLevel) -> CompatibilityLevel:
-        def prepare(state: RegistryState) -> tuple[list[Record], CompatibilityLevel]:
-            require_writable(state, subject)
-            if state.configs.get(subject) == level:
-                return [], level
-            return [config_record(subject, level)], level
+    def set_setting(self, setting: Setting[_V], subject: Subject | None, value: _V) -> _V:
+        def prepare(state: RegistryState) -> tuple[list[Record], _V]:
+            if setting.guarded:
+                require_writable(state, subject)
+            if setting.values(state).get(subject) == value:
+                return [], value
+            return [setting.record(subject, value)], value
 
         return self.store.write(prepare)
 
-    def delete_config(self, subject: Subject | None) -> CompatibilityLevel:
-        def prepare(state: RegistryState) -> tuple[list[Record], CompatibilityLevel]:
-            require_writable(state, subject)
-            current = state.configs.get(subject)
+    def delete_setting(self, setting: Setting[_V], subject: Subject | None) -> _V:
+        def prepare(state: RegistryState) -> tuple[list[Record], _V]:
+            if setting.guarded:
+                require_writable(state, subject)
+            current = setting.values(state).get(subject)
             if current is None:
                 if subject is not None:
-                    raise errors.SubjectLevelCompatibilityNotFoundError(
-                        f"Subject '{subject}' does not have subject-level compatibility configured"
-                    )
-                return [], DEFAULT_LEVEL
-            return [config_record(subject, None)], current
+                    raise setting.not_configured(subject)
+                return [], setting.default
+            return [setting.record(subject, None)], current
 
         return self.store.write(prepare)
 
-    def mode(self, subject: Subject | None, default_to_global: bool) -> Mode:
-        with self.store.reading() as state:
-            if subject is not None and subject in state.modes:
-                return state.modes[subject]
-            if subject is not None and not default_to_global:
-                raise errors.SubjectLevelModeNotFoundError(
-                    f"Subject '{subject}' does not have subject-level mode configured"
-                )
-            return state.modes.get(None, DEFAULT_MODE)
 
-    def set_mode(self, subject: Subject | None, mode: Mode) -> Mode:
-        def prepare(state: RegistryState) -> tuple[list[Record], Mode]:
-            if state.modes.get(subject) == mode:
-                return [], mode
-            return [mode_record(subject, mode)], mode
+_V = TypeVar("_V", CompatibilityLevel, Mode)
 
-        return self.store.write(prepare)
 
-    def delete_mode(self, subject: Subject | None) -> Mode:
-        def prepare(state: RegistryState) -> tuple[list[Record], Mode]:
-            current = state.modes.get(subject)
-            if current is None:
-                if subject is not None:
-                    raise errors.SubjectLevelModeNotFoundError(
-                        f"Subject '{subject}' does not have subject-level mode configured"
-                    )
-                return [], DEFAULT_MODE
-            return [mode_record(subject, None)], current
+@dataclass(frozen=True)
+class Setting(Generic[_V]):
+    """A per-subject setting with a global fallback: the compatibility level or the mode.
+    Only the level is `guarded` by READONLY mode: changing the mode is how a subject leaves it."""
 
-        return self.store.write(prepare)
+    values: Callable[[RegistryState], Mapping[Subject | None, _V]]
+    default: _V
+    noun: str
+    missing: type[errors.NotFoundError]
+    record: Callable[[Subject | None, _V | None], Record]
+    guarded: bool
+
+    def not_configured(self, subject: Subject) -> errors.NotFoundError:
+        return self.missing(
+            f"Subject '{subject}' does not have subject-level {self.noun} configured"
+        )
+
+
+CONFIG = Setting[CompatibilityLevel](
+    lambda state: state.configs,
+    DEFAULT_LEVEL,
+    "compatibility",
+    errors.SubjectLevelCompatibilityNotFoundError,
+    config_record,
+    True,
+)
+MODE = Setting[Mode](
+    lambda state: state.modes,
+    DEFAULT_MODE,
+    "mode",
+    errors.SubjectLevelModeNotFoundError,
+    mode_record,
+    False,
+)
 
 
 def _identity(parsed: ParsedSchema) -> _Identity:

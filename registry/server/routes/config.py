@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 from registry.client.models import CompatibilityLevel, Mode, Subject
 from registry.server import errors
 from registry.server.http import answer, flag, json_body, subject_arg
-from registry.server.service import RegistryService
+from registry.server.service import CONFIG, MODE, RegistryService
 
 
 def _level(body: dict[str, object]) -> CompatibilityLevel:
@@ -45,35 +45,35 @@ def blueprint(service: RegistryService) -> Blueprint:
     @routes.get("/config")
     @routes.get("/config/<subject:subject>")
     def get_config(subject: str | None = None) -> Response:
-        level = service.config(subject_or_global(subject), flag("defaultToGlobal"))
+        level = service.setting(CONFIG, subject_or_global(subject), flag("defaultToGlobal"))
         return answer({"compatibilityLevel": level.value})
 
     @routes.put("/config")
     @routes.put("/config/<subject:subject>")
     def put_config(subject: str | None = None) -> Response:
-        level = service.set_config(subject_or_global(subject), _level(json_body()))
+        level = service.set_setting(CONFIG, subject_or_global(subject), _level(json_body()))
         return answer({"compatibility": level.value})
 
     @routes.delete("/config")
     @routes.delete("/config/<subject:subject>")
     def delete_config(subject: str | None = None) -> Response:
-        level = service.delete_config(subject_or_global(subject))
+        level = service.delete_setting(CONFIG, subject_or_global(subject))
         return answer({"compatibilityLevel": level.value})
 
     @routes.get("/mode")
     @routes.get("/mode/<subject:subject>")
     def get_mode(subject: str | None = None) -> Response:
-        mode = service.mode(subject_or_global(subject), flag("defaultToGlobal"))
+        mode = service.setting(MODE, subject_or_global(subject), flag("defaultToGlobal"))
         return answer({"mode": mode.value})
 
     @routes.put("/mode")
     @routes.put("/mode/<subject:subject>")
     def put_mode(subject: str | None = None) -> Response:
-        mode = service.set_mode(subject_or_global(subject), _mode(json_body()))
+        mode = service.set_setting(MODE, subject_or_global(subject), _mode(json_body()))
         return answer({"mode": mode.value})
 
     @routes.delete("/mode/<subject:subject>")
     def delete_mode(subject: str) -> Response:
-        return answer({"mode": service.delete_mode(subject_arg(subject)).value})
+        return answer({"mode": service.delete_setting(MODE, subject_arg(subject)).value})
 
     return routes

@@ -8,6 +8,7 @@ from registry.client import errors
 from registry.client.errors import (
     ERROR_CODES,
     STATUS_FALLBACKS,
+    ErrorCode,
     RegistryError,
     RegistryUnavailableError,
     error_from_response,
@@ -32,11 +33,30 @@ def test_every_registry_error_class_is_reachable_from_a_code_or_status() -> None
 
 @pytest.mark.parametrize(("code", "cls"), sorted(ERROR_CODES.items()))
 def test_error_code_maps_to_its_class(code: int, cls: type[RegistryError]) -> None:
-    status = 409 if code == 409 else code // 100
+    status = ErrorCode(code).status
     error = error_from_response(status, {"error_code": code, "message": "boom"})
     assert type(error) is cls
     assert (error.status, error.error_code, error.message) == (status, code, "boom")
     assert not error.retriable
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(ErrorCode.UNAUTHORIZED, 401), (ErrorCode.INCOMPATIBLE_SCHEMA, 409)]
+    + [(ErrorCode.SUBJECT_NOT_FOUND, 404), (ErrorCode.INVALID_SUBJECT, 422)]
+    + [(ErrorCode.STORE_TIMEOUT, 500)],
+)
+def test_an_error_code_carries_its_http_status(code: ErrorCode, status: int) -> None:
+    assert code.status == status
+
+
+def test_the_fake_answers_with_the_code_and_status_of_the_class() -> None:
+    error = errors.VersionNotFoundError.answer("no version 3")
+    assert (error.status, error.error_code, str(error)) == (
+        404,
+        40402,
+        "no version 3 (error_code 40402)",
+    )
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
