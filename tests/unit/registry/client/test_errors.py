@@ -42,9 +42,13 @@ def test_error_code_maps_to_its_class(code: int, cls: type[RegistryError]) -> No
 
 @pytest.mark.parametrize(
     ("code", "status"),
-    [(ErrorCode.UNAUTHORIZED, 401), (ErrorCode.INCOMPATIBLE_SCHEMA, 409)]
-    + [(ErrorCode.SUBJECT_NOT_FOUND, 404), (ErrorCode.INVALID_SUBJECT, 422)]
-    + [(ErrorCode.STORE_TIMEOUT, 500)],
+    [
+        (ErrorCode.UNAUTHORIZED, 401),
+        (ErrorCode.INCOMPATIBLE_SCHEMA, 409),
+        (ErrorCode.SUBJECT_NOT_FOUND, 404),
+        (ErrorCode.INVALID_SUBJECT, 422),
+        (ErrorCode.STORE_TIMEOUT, 500),
+    ],
 )
 def test_an_error_code_carries_its_http_status(code: ErrorCode, status: int) -> None:
     assert code.status == status
