@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from compare.cli import bench_compare
 from contracts.cli import schemas_group
 from registry.bench import bench_registry
 from registry.server.cli import registry_group
@@ -53,6 +54,7 @@ main.add_command(token)
 main.add_command(demo)
 bench_group.add_command(bench_api)
 bench_group.add_command(bench_registry)
+bench_group.add_command(bench_compare)
 main.add_command(bench_group)
 main.add_command(schemas_group)
 
