@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install up down status test check
+.PHONY: install system up down status test check
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,8 +11,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system
 	$(BIN)/ugc kafka fetch
+
+# Debian packages: PostgreSQL's server for `ugc bench compare` (started by the harness itself).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+system:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q postgresql; \
+	else echo "note: install PostgreSQL's server for ugc bench compare (no apt-get here)"; fi
 
 # The main job: the local stack, the contracts registered, demo traffic through the API.
 up: install

@@ -4,7 +4,7 @@ Each store returns its own Python types (UUID objects, Decimal sums, dates); `no
 turns a result into plain tuples (UUIDs and dates as text, integral numbers as int, floats
 rounded to 9 decimals) and sorts it unless the query's order is part of its answer.
 `cross_check` compares every store's answer with the first store's and raises
-`Disagreement` naming the query, the stores and the first differing row.
+`AnswersDisagreeError` naming the query, the stores and the first differing row.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ORDERED = frozenset({"daily_active_users", "top_films_by_rating", "player_reads"
 Rows = list[tuple[Any, ...]]
 
 
-class Disagreement(UgcError):
+class AnswersDisagreeError(UgcError):
     """Two stores gave different answers to the same question."""
 
 
@@ -70,7 +70,7 @@ def cross_check(answers: dict[str, dict[str, Rows]]) -> list[Agreement]:
         for store in stores[1:]:
             got = answers[store].get(query)
             if got != expected:
-                raise Disagreement(_describe(query, reference, expected, store, got))
+                raise AnswersDisagreeError(_describe(query, reference, expected, store, got))
         agreed.append(Agreement(query, len(expected), digest(expected), tuple(stores)))
     return agreed
 

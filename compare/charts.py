@@ -7,11 +7,11 @@ from pathlib import Path
 import matplotlib as mpl
 
 mpl.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from compare.runner import Results  # noqa: E402
-from compare.workload import Latency  # noqa: E402
+from compare.runner import Results
+from compare.workload import Latency
 
 
 def _by_batch(results: Results, figure: str, metric: str, ylabel: str, out: Path) -> None:

@@ -40,19 +40,28 @@ def _stores(value: str) -> tuple[str, ...]:
 
 
 @click.command("compare")
-@click.option("--rows", type=click.IntRange(min=1), help="Progress rows [10,000,000; quick 20,000].")
+@click.option(
+    "--rows", type=click.IntRange(min=1), help="Progress rows [10,000,000; quick 20,000]."
+)
 @click.option("--stores", default=",".join(STORES), show_default=True,
               help="Comma-separated stores to compare.")  # fmt: skip
 @click.option("--quick", is_flag=True, help="Small data and short runs (what the tests run).")
 @click.option("--seed", default=42, show_default=True, help="Seed of the generated dataset.")
-@click.option("--batches", type=click.IntRange(min=1), help="Inserts per batch size [100; quick 5].")
+@click.option(
+    "--batches", type=click.IntRange(min=1), help="Inserts per batch size [100; quick 5]."
+)
 @click.option("--users", type=click.IntRange(min=2), help="Mixed-workload users [8; quick 4].")
 @click.option("--mixed-seconds", type=click.FloatRange(min=0.1), help="[30; quick 2].")
 @click.option("--mixed-batch", default=100, show_default=True, help="Rows per mixed-load insert.")
 @click.option("--query-runs", type=click.IntRange(min=1), help="Timed runs per query [3; quick 1].")
-@click.option("--clickhouse-dsn", help="ClickHouse DSN (http://… or chdb:///abs/dir) "
-              "[UGC_COMPARE_CLICKHOUSE_DSN; default: a fresh in-process chdb directory].")  # fmt: skip
-@click.option("--vertica-dsn", help="vertica://user:password@host:5433/db [UGC_COMPARE_VERTICA_DSN].")
+@click.option(
+    "--clickhouse-dsn",
+    help="ClickHouse DSN, http://… or chdb:///abs/dir [UGC_COMPARE_CLICKHOUSE_DSN; "
+    "default: a fresh in-process chdb directory].",
+)
+@click.option(
+    "--vertica-dsn", help="vertica://user:password@host:5433/db [UGC_COMPARE_VERTICA_DSN]."
+)
 @click.option("--out", type=click.Path(path_type=Path),
               help="Report directory [var/compare/<UTC time>].")  # fmt: skip
 def bench_compare(
@@ -116,6 +125,7 @@ def _command() -> str:
     for arg in argv:
         if "://" in arg and "@" in arg:
             scheme, rest = arg.split("://", 1)
-            arg = f"{scheme}://***@{rest.split('@', 1)[1]}"
-        shown.append(arg)
+            shown.append(f"{scheme}://***@{rest.split('@', 1)[1]}")
+        else:
+            shown.append(arg)
     return shlex.join(shown)

@@ -137,7 +137,9 @@ def progress_chunk(catalogue: Catalogue, index: int, size: int, stream: int = _P
     columns = _context(rng, sessions, session, occurred)
     columns["user_id"] = [catalogue.users[i] for i in user[session]]
     columns["film_id"] = [catalogue.films[i] for i in film[session]]
-    columns["position_ms"] = np.minimum(start_pos[session] + tick * step[session], duration[session])
+    columns["position_ms"] = np.minimum(
+        start_pos[session] + tick * step[session], duration[session]
+    )
     columns["duration_ms"] = duration[session]
     return Chunk(columns)
 
@@ -182,7 +184,9 @@ def _context(
         "context_app": [_APPS[i] for i in app],
         "context_app_version": [_VERSIONS[i] for i in version],
         "context_platform": [_PLATFORMS[i] for i in app],
-        "context_user_agent": [_AGENTS[a] if p == 0 else None for a, p in zip(agent, app)],
+        "context_user_agent": [
+            _AGENTS[a] if p == 0 else None for a, p in zip(agent, app, strict=True)
+        ],
         "context_locale": [_LOCALES[i] for i in locale],
         "context_session_id": [None if no_session[s] else session_ids[s] for s in session],
     }

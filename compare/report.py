@@ -34,7 +34,7 @@ def _ms(value: float) -> str:
 def _ratio(value: float, baseline: float | None) -> str:
     if baseline is None or not baseline or math.isnan(value) or math.isnan(baseline):
         return "-"
-    return f"{value / baseline:.2f}×"
+    return f"{value / baseline:.2f}x"
 
 
 def _latency(latency: Latency) -> list[str]:
@@ -56,7 +56,7 @@ def _header(results: Results) -> list[str]:
         f"Run {results.started} → {results.finished}; seed {plan.seed}; {plan.rows:,} progress "
         f"rows (+ {max(200, plan.rows // 20):,} ratings); {plan.batches} inserts per batch size; "
         f"mixed workload {plan.users} users for {plan.mixed_seconds:g} s, writers sending "
-        f"{plan.mixed_batch} rows per insert; each query timed {plan.query_runs}×.",
+        f"{plan.mixed_batch} rows per insert; each query timed {plan.query_runs} times.",
         "",
         f"Load average (1/5/15 min) before: {results.load_before}; after: {results.load_after}. "
         "The machine is shared with other work, so timings are noisy: compare shapes and "

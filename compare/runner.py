@@ -4,7 +4,7 @@
 2. Per store, one at a time (they share the machine): a warm-up, the batch-size writes,
    the whole dataset loaded, then every query answered once.
 3. Cross-check: all stores must give the same answers (and the same player reads), or
-   the run stops with `Disagreement` before anything is timed.
+   the run stops with `AnswersDisagreeError` before anything is timed.
 4. Per store: the queries timed, then the mixed workload (last: it writes into the
    dataset table, so no answer is read after it).
 """
@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from compare import STORES, answers, workload
 from compare.dataset import Catalogue
 from compare.machine import describe_machine, load_average
-from compare.stores.base import QUERY_NAMES, NotAvailable, Session, Store
+from compare.stores.base import QUERY_NAMES, Session, Store, StoreUnavailableError
 
 BATCH_SIZES = (10, 100, 1_000, 10_000)
 
@@ -89,10 +89,15 @@ def run(plan: Plan, console: Console) -> Results:
         for store in stores:
             with store.session() as session:
                 console.print(f"[bold]{store.name}[/]: writes and load")
-                _write_and_load(store, session, catalogue, plan, results, console)
+                _write_and_load(
+                    store=store, session=session, catalogue=catalogue, plan=plan,
+                    results=results, console=console,
+                )  # fmt: skip
                 given[store.name] = _answers(session, catalogue)
         results.agreements = answers.cross_check(given)
-        console.print(f"cross-check: {len(results.agreements)} answers agree across {len(stores)} stores")
+        console.print(
+            f"cross-check: {len(results.agreements)} answers agree across {len(stores)} stores"
+        )
         for store in stores:
             console.print(f"[bold]{store.name}[/]: queries and mixed workload")
             with store.session() as session:
@@ -111,7 +116,7 @@ def _open(plan: Plan, stack: contextlib.ExitStack, results: Results) -> list[Sto
     for name in plan.stores:
         try:
             store = _open_one(name, plan, stack)
-        except NotAvailable as exc:
+        except StoreUnavailableError as exc:
             results.statuses.append(StoreStatus(name, ran=False, reason=str(exc)))
             continue
         stack.callback(store.close)
@@ -144,7 +149,7 @@ def _open_one(name: str, plan: Plan, stack: contextlib.ExitStack) -> Store:
         from compare.stores.vertica import open_vertica
 
         return open_vertica(plan.vertica_dsn)
-    raise NotAvailable(f"unknown store {name!r}; known: {', '.join(STORES)}")
+    raise StoreUnavailableError(f"unknown store {name!r}; known: {', '.join(STORES)}")
 
 
 @contextlib.contextmanager
@@ -155,6 +160,7 @@ def _progress(console: Console) -> Iterator[Progress]:
 
 
 def _write_and_load(
+    *,
     store: Store,
     session: Session,
     catalogue: Catalogue,
@@ -165,18 +171,18 @@ def _write_and_load(
     workload.warm_up(store, session, catalogue)
     with _progress(console) as progress:
         for size in plan.batch_sizes:
-            task = progress.add_task(f"{store.name}: batches of {size:,}", total=size * plan.batches)
+            task = progress.add_task(
+                f"{store.name}: batches of {size:,}", total=size * plan.batches
+            )
             results.writes.append(
                 workload.write_batches(
-                    store, session, catalogue, size, plan.batches,
-                    lambda n, t=task: progress.advance(t, n),  # type: ignore[misc]
+                    store, session, catalogue, size=size, batches=plan.batches,
+                    tick=lambda n, t=task: progress.advance(t, n),  # type: ignore[misc]
                 )
             )  # fmt: skip
         task = progress.add_task(f"{store.name}: dataset", total=catalogue.rows)
         results.loads.append(
-            workload.load_dataset(
-                store, session, catalogue, lambda n: progress.advance(task, n)
-            )
+            workload.load_dataset(store, session, catalogue, lambda n: progress.advance(task, n))
         )
 
 

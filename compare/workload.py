@@ -114,7 +114,7 @@ def warm_up(store: Store, session: Session, catalogue: Catalogue) -> None:
 
 
 def write_batches(
-    store: Store, session: Session, catalogue: Catalogue, size: int, batches: int, tick: Tick
+    store: Store, session: Session, catalogue: Catalogue, *, size: int, batches: int, tick: Tick
 ) -> WriteRun:
     """`batches` inserts of `size` rows into a fresh batch table."""
     store.create(BATCH_TABLE, "progress")
@@ -124,7 +124,9 @@ def write_batches(
         batch = next(source)
         samples.append(_timed(lambda b=batch: session.insert(BATCH_TABLE, b)))  # type: ignore[misc]
         tick(size)
-    return WriteRun(store.name, BATCH_TABLE, size, size * batches, sum(samples), Latency.of(samples))
+    return WriteRun(
+        store.name, BATCH_TABLE, size, size * batches, sum(samples), Latency.of(samples)
+    )
 
 
 def load_dataset(store: Store, session: Session, catalogue: Catalogue, tick: Tick) -> WriteRun:

@@ -1,6 +1,6 @@
 """What the harness asks of a store, and how a store says it cannot run.
 
-A `Store` is opened by its module's `open_*` function, which raises `NotAvailable` with a
+A `Store` is opened by its module's `open_*` function, which raises `StoreUnavailableError` with a
 reason a person can act on (no binaries, no DSN, no driver) instead of letting the harness
 skip it silently. A store hands out `Session`s, one per thread: the mixed workload runs
 each writer and reader on its own session, as separate clients would.
@@ -33,7 +33,7 @@ TOP_FILMS = 10
 COMPLETED_PERCENT = 90
 
 
-class NotAvailable(Exception):
+class StoreUnavailableError(Exception):
     """The store cannot run on this machine now; the message says why."""
 
 

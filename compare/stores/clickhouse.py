@@ -26,7 +26,7 @@ from compare.stores.base import (
     PROGRESS_TABLE,
     RATING_TABLE,
     TOP_FILMS,
-    NotAvailable,
+    StoreUnavailableError,
     TableKind,
 )
 from ugc.errors import WarehouseError
@@ -48,7 +48,8 @@ _CONTEXT = """
 _TABLES = {
     "progress": f"({_CONTEXT} position_ms Int64, duration_ms Int64)"
     " ENGINE = MergeTree ORDER BY (user_id, film_id, occurred_at)",
-    "ratings": f"({_CONTEXT} score Int32) ENGINE = MergeTree ORDER BY (film_id, user_id, occurred_at)",
+    "ratings": f"({_CONTEXT} score Int32)"
+    " ENGINE = MergeTree ORDER BY (film_id, user_id, occurred_at)",
 }
 _P = f"{DATABASE}.{PROGRESS_TABLE}"
 _R = f"{DATABASE}.{RATING_TABLE}"
@@ -90,13 +91,11 @@ class ClickHouseSession:
     def insert(self, table: str, chunk: Chunk) -> None:
         names = list(chunk.columns)
         # clickhouse-connect writes DateTime64 from Python ints only, not numpy integers.
-        data = [
+        data: list[Any] = [
             values.tolist() if name in _TIMES and not isinstance(values, list) else values
             for name, values in chunk.columns.items()
         ]
-        self.client.insert(
-            f"{DATABASE}.{table}", data, column_names=names, column_oriented=True
-        )
+        self.client.insert(f"{DATABASE}.{table}", data, column_names=names, column_oriented=True)
 
     def last_position(self, user_id: str, film_id: str) -> int | None:
         rows = self.client.query(
@@ -119,7 +118,7 @@ class ClickHouseStore:
             self.client.command(f"DROP DATABASE IF EXISTS {DATABASE}")
             self.client.command(f"CREATE DATABASE {DATABASE}")
         except WarehouseError as exc:
-            raise NotAvailable(str(exc)) from exc
+            raise StoreUnavailableError(str(exc)) from exc
         where = "in-process chdb" if self.embedded else "a ClickHouse HTTP endpoint"
         self.method = (
             "clickhouse-connect `insert` of column lists (Native format), one INSERT per "

@@ -23,7 +23,7 @@ from compare.stores.base import (
     PROGRESS_TABLE,
     RATING_TABLE,
     TOP_FILMS,
-    NotAvailable,
+    StoreUnavailableError,
     TableKind,
 )
 
@@ -98,8 +98,7 @@ class DuckDBSession:
 class DuckDBStore:
     name = "duckdb"
     method = (
-        "pyarrow table per batch, `INSERT INTO … SELECT * FROM <arrow>` "
-        "(in-process, database file)"
+        "pyarrow table per batch, `INSERT INTO … SELECT * FROM <arrow>` (in-process, database file)"
     )
     notes = "no index (zone maps only), default settings (threads = cores)"
 
@@ -107,7 +106,7 @@ class DuckDBStore:
         try:
             import duckdb
         except ImportError as exc:
-            raise NotAvailable("the duckdb package is not installed") from exc
+            raise StoreUnavailableError("the duckdb package is not installed") from exc
         self.connection = duckdb.connect(str(path))
         self._version = duckdb.__version__
 

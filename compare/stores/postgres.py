@@ -25,7 +25,7 @@ from compare.stores.base import (
     PROGRESS_TABLE,
     RATING_TABLE,
     TOP_FILMS,
-    NotAvailable,
+    StoreUnavailableError,
     TableKind,
 )
 from compare.stores.postgres_server import SERVER_SETTINGS, PostgresServer, find_bindir
@@ -121,7 +121,7 @@ class PostgresSession:
         return int(row[0]) if row else None
 
     def query(self, name: str) -> list[tuple[Any, ...]]:
-        return self.connection.execute(QUERIES[name]).fetchall()  # type: ignore[arg-type]
+        return self.connection.execute(QUERIES[name]).fetchall()
 
 
 class PostgresStore:
@@ -150,22 +150,24 @@ class PostgresStore:
         try:
             return psycopg.connect(self.server.conninfo, autocommit=True, options="-c timezone=UTC")
         except psycopg.Error as exc:
-            raise NotAvailable(f"cannot connect to the PostgreSQL it started: {exc}") from exc
+            raise StoreUnavailableError(
+                f"cannot connect to the PostgreSQL it started: {exc}"
+            ) from exc
 
     def version(self) -> str:
         row = self.connection.execute("SHOW server_version").fetchone()
         return f"PostgreSQL {row[0] if row else '?'}"
 
     def create(self, table: str, kind: TableKind) -> None:
-        self.connection.execute(f"DROP TABLE IF EXISTS {table}")  # type: ignore[arg-type]
-        self.connection.execute(f"CREATE TABLE {table} {_TABLES[kind]}")  # type: ignore[arg-type]
+        self.connection.execute(f"DROP TABLE IF EXISTS {table}")
+        self.connection.execute(f"CREATE TABLE {table} {_TABLES[kind]}")
         if table == BATCH_TABLE:
-            self.connection.execute(_INDEX.format(table=table))  # type: ignore[arg-type]
+            self.connection.execute(_INDEX.format(table=table))
 
     def after_load(self) -> None:
-        self.connection.execute(_INDEX.format(table=PROGRESS_TABLE))  # type: ignore[arg-type]
-        self.connection.execute(f"ANALYZE {PROGRESS_TABLE}")  # type: ignore[arg-type]
-        self.connection.execute(f"ANALYZE {RATING_TABLE}")  # type: ignore[arg-type]
+        self.connection.execute(_INDEX.format(table=PROGRESS_TABLE))
+        self.connection.execute(f"ANALYZE {PROGRESS_TABLE}")
+        self.connection.execute(f"ANALYZE {RATING_TABLE}")
 
     @contextlib.contextmanager
     def session(self) -> Iterator[PostgresSession]:

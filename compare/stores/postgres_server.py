@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from compare.stores.base import NotAvailable
+from compare.stores.base import StoreUnavailableError
 from ugc.process import free_port
 
 SERVER_SETTINGS = {
@@ -40,7 +40,7 @@ def find_bindir(named: str | None = None) -> Path:
         if (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
             return Path(candidate)
     where = named or "/usr/lib/postgresql/*/bin"
-    raise NotAvailable(
+    raise StoreUnavailableError(
         f"no PostgreSQL server binaries (initdb, pg_ctl) in {where}: "
         "apt-get install postgresql (make install does it on Debian)"
     )
@@ -68,11 +68,13 @@ class PostgresServer:
         try:
             entry = pwd.getpwnam(name)
         except KeyError as exc:
-            raise NotAvailable(
+            raise StoreUnavailableError(
                 f"PostgreSQL cannot run as root, and the user {name!r} to run it as does not exist"
             ) from exc
         if shutil.which("runuser") is None:
-            raise NotAvailable("PostgreSQL cannot run as root, and runuser is not installed")
+            raise StoreUnavailableError(
+                "PostgreSQL cannot run as root, and runuser is not installed"
+            )
         os.chown(self.root, entry.pw_uid, entry.pw_gid)
         return name
 
@@ -84,7 +86,7 @@ class PostgresServer:
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
             log = self.log.read_text()[-500:] if self.log.exists() else ""
-            raise NotAvailable(f"{argv[0]} failed: {' | '.join(tail)} {log}".strip())
+            raise StoreUnavailableError(f"{argv[0]} failed: {' | '.join(tail)} {log}".strip())
 
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",

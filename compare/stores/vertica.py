@@ -24,7 +24,7 @@ from compare.stores.base import (
     PROGRESS_TABLE,
     RATING_TABLE,
     TOP_FILMS,
-    NotAvailable,
+    StoreUnavailableError,
     TableKind,
 )
 from compare.stores.postgres import copy_text
@@ -73,7 +73,9 @@ _LAST_POSITION = f"""
 def _options(dsn: str) -> dict[str, Any]:
     parts = urlsplit(dsn)
     if parts.scheme != "vertica" or not parts.hostname:
-        raise NotAvailable(f"a Vertica DSN looks like vertica://user:password@host:5433/db, not {parts.scheme}://…")
+        raise StoreUnavailableError(
+            f"a Vertica DSN looks like vertica://user:password@host:5433/db, not {parts.scheme}://…"
+        )
     return {
         "host": parts.hostname,
         "port": parts.port or 5433,
@@ -86,14 +88,16 @@ def _options(dsn: str) -> dict[str, Any]:
 
 def open_vertica(dsn: str | None) -> VerticaStore:
     if not dsn:
-        raise NotAvailable(
+        raise StoreUnavailableError(
             "no Vertica DSN given (--vertica-dsn or UGC_COMPARE_VERTICA_DSN); "
             "no Vertica server can be installed on this machine"
         )
     try:
         import vertica_python
     except ImportError as exc:
-        raise NotAvailable("vertica-python is not installed: pip install -e '.[vertica]'") from exc
+        raise StoreUnavailableError(
+            "vertica-python is not installed: pip install -e '.[vertica]'"
+        ) from exc
     return VerticaStore(vertica_python, _options(dsn))
 
 
@@ -133,7 +137,9 @@ class VerticaStore:
         try:
             self.connection = driver.connect(**options)
         except driver.errors.Error as exc:
-            raise NotAvailable(f"cannot reach Vertica at {options['host']}: {exc}") from exc
+            raise StoreUnavailableError(
+                f"cannot reach Vertica at {options['host']}: {exc}"
+            ) from exc
         self._execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         self._execute(f"CREATE SCHEMA {SCHEMA}")
 

@@ -1,0 +1,93 @@
+"""`ugc bench compare --quick` end to end: real ClickHouse (chdb or the named server), a real
+PostgreSQL started by the harness, DuckDB; the report, the charts and the cross-check."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+UGC = Path(sys.executable).with_name("ugc")
+PNG = b"\x89PNG\r\n\x1a\n"
+QUESTIONS = [
+    "watch_time_per_film",
+    "last_position_per_user_film",
+    "daily_active_users",
+    "completion_rate_per_film",
+    "top_films_by_rating",
+    "player_reads",
+]
+
+
+@pytest.fixture(scope="module")
+def quick_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("compare") / "report"
+    argv = [str(UGC), "bench", "compare", "--quick", "--out", str(out)]
+    named = os.environ.get("UGC_TEST_CLICKHOUSE_DSN")
+    if named and not named.startswith("chdb:"):  # a chdb directory belongs to the test process
+        argv += ["--clickhouse-dsn", named]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UGC_COMPARE_")}
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=240, env=env, check=False)
+    return result, out
+
+
+def test_quick_run_finishes_and_reports_every_store(
+    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, out = quick_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (out / "results.md").read_text()
+    assert text == result.stdout.split("report: ")[0].rstrip("\n") + "\n"
+    assert "Command: `ugc bench compare --quick --out " in text
+    assert "| clickhouse | ClickHouse 26." in text
+    assert "| postgresql | PostgreSQL 15." in text
+    assert "| vertica | not run: no Vertica DSN given" in text
+    for section in ("## Writes by batch size", "## Analysts' queries", "## Mixed workload"):
+        assert section in text
+
+
+def test_every_answer_was_identical_in_clickhouse_and_postgresql(
+    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, out = quick_run
+    data = json.loads((out / "results.json").read_text())
+    agreements = {a["query"]: a for a in data["agreements"]}
+    assert list(agreements) == QUESTIONS
+    for agreement in agreements.values():
+        assert {"clickhouse", "postgresql"} <= set(agreement["stores"])
+        assert agreement["rows"] > 0
+    assert agreements["top_films_by_rating"]["rows"] == 10
+    assert agreements["daily_active_users"]["rows"] >= 30
+
+
+def test_every_store_that_ran_has_figures_for_each_batch_size_query_and_the_mixed_load(
+    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, out = quick_run
+    data = json.loads((out / "results.json").read_text())
+    ran = [s["name"] for s in data["statuses"] if s["ran"]]
+    assert {"clickhouse", "postgresql"} <= set(ran)
+    for store in ran:
+        sizes = sorted(w["batch"] for w in data["writes"] if w["store"] == store)
+        assert sizes == [10, 100, 1_000, 10_000]
+        queries = [q for q in data["queries"] if q["store"] == store]
+        assert len(queries) == 5 and all(q["latency"]["count"] == 1 for q in queries)
+        mixed = next(m for m in data["mixed"] if m["store"] == store)
+        assert mixed["errors"] == []
+        assert mixed["write_latency"]["count"] > 0 and mixed["read_latency"]["count"] > 0
+    loads = {w["store"]: w["rows"] for w in data["loads"]}
+    assert loads["clickhouse"] == loads["postgresql"] == 20_000 + 1_000
+
+
+def test_charts_are_png_images(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = quick_run
+    for name in ("write_latency", "write_throughput", "query_latency", "mixed"):
+        image = (out / f"{name}.png").read_bytes()
+        assert image.startswith(PNG) and len(image) > 10_000
+        assert f"]({name}.png)" in (out / "results.md").read_text()
