@@ -11,7 +11,7 @@ import pytest
 
 from compare import dataset
 from compare.dataset import Catalogue, Chunk
-from registry.contracts import load_contracts
+from contracts.loading import load_contracts
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 
