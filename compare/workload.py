@@ -165,6 +165,9 @@ def read_pairs(catalogue: Catalogue, count: int = 1000) -> list[tuple[str, str]]
     return random.Random(catalogue.seed).sample(pairs, min(count, len(pairs)))
 
 
+Call = Callable[[Session, int], None]
+
+
 def mixed(
     store: Store, catalogue: Catalogue, users: int, seconds: float, write_batch: int
 ) -> MixedRun:
@@ -174,16 +177,33 @@ def mixed(
     source = fresh_batches(catalogue, write_batch)
     pool = [next(source) for _ in range(64)]
     pairs = read_pairs(catalogue)
+
+    def write(session: Session, i: int) -> None:
+        session.insert(PROGRESS_TABLE, pool[i % len(pool)])
+
+    def read(session: Session, i: int) -> None:
+        session.last_position(*pairs[(i * 7919) % len(pairs)])
+
+    jobs: list[tuple[Call, list[float]]] = [(write, run.writes)] * run.writers
+    jobs += [(read, run.reads)] * run.readers
+    run.seconds = _together(store, jobs, seconds, run.errors)
+    return run
+
+
+def _together(
+    store: Store, jobs: list[tuple[Call, list[float]]], seconds: float, errors: list[str]
+) -> float:
+    """Run every job in its own thread and session, all started at once, for `seconds`;
+    each job's latencies go to its list, failures to `errors`. Returns the wall time."""
     stop = threading.Event()
-    start = threading.Barrier(run.writers + run.readers + 1)
+    start = threading.Barrier(len(jobs) + 1)
     lock = threading.Lock()
 
-    def work(call: Callable[[Session, int], None], out: list[float], k: int) -> None:
+    def work(call: Call, out: list[float], first: int) -> None:
         try:
             with store.session() as session:
                 start.wait()
-                mine: list[float] = []
-                i = k
+                mine, i = [], first
                 while not stop.is_set():
                     mine.append(_timed(lambda: call(session, i)))  # noqa: B023
                     i += 1
@@ -195,17 +215,11 @@ def mixed(
             stop.set()
             start.abort()
             with lock:
-                run.errors.append(f"{type(exc).__name__}: {exc}")
+                errors.append(f"{type(exc).__name__}: {exc}")
 
-    def write(session: Session, i: int) -> None:
-        session.insert(PROGRESS_TABLE, pool[i % len(pool)])
-
-    def read(session: Session, i: int) -> None:
-        session.last_position(*pairs[(i * 7919) % len(pairs)])
-
-    threads = [threading.Thread(target=work, args=(write, run.writes, k)) for k in range(writers)]
-    threads += [
-        threading.Thread(target=work, args=(read, run.reads, k * 131)) for k in range(run.readers)
+    threads = [
+        threading.Thread(target=work, args=(call, out, k * 131))
+        for k, (call, out) in enumerate(jobs)
     ]
     for thread in threads:
         thread.start()
@@ -216,5 +230,4 @@ def mixed(
     stop.set()
     for thread in threads:
         thread.join()
-    run.seconds = time.perf_counter() - started
-    return run
+    return time.perf_counter() - started

@@ -70,7 +70,7 @@ _LAST_POSITION = f"""
     ORDER BY occurred_at DESC, position_ms DESC LIMIT 1"""
 
 
-def _options(dsn: str) -> dict[str, Any]:
+def vertica_options(dsn: str) -> dict[str, Any]:
     parts = urlsplit(dsn)
     if parts.scheme != "vertica" or not parts.hostname:
         raise StoreUnavailableError(
@@ -98,7 +98,7 @@ def open_vertica(dsn: str | None) -> VerticaStore:
         raise StoreUnavailableError(
             "vertica-python is not installed: pip install -e '.[vertica]'"
         ) from exc
-    return VerticaStore(vertica_python, _options(dsn))
+    return VerticaStore(vertica_python, vertica_options(dsn))
 
 
 class VerticaSession:

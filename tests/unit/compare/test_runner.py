@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
 from compare import report, runner
 from compare.cli import _command, bench_compare
+from compare.stores.base import StoreUnavailableError
+from compare.stores.vertica import vertica_options
 
 
 def _plan(tmp_path: Path, stores: tuple[str, ...]) -> runner.Plan:
@@ -29,12 +33,13 @@ def test_stores_that_cannot_run_are_reported_with_their_reasons(tmp_path: Path) 
     assert "| vertica | not run: no Vertica DSN given" in text
 
 
-def test_a_vertica_dsn_that_is_not_vertica_is_refused(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, ("vertica",))
-    plan = runner.Plan(**{**plan.__dict__, "vertica_dsn": "http://host/db"})
-    results = runner.run(plan, Console(file=io.StringIO()))
-    assert not results.statuses[0].ran
-    assert results.statuses[0].reason  # either the driver is missing or the DSN is refused
+def test_a_vertica_dsn_is_parsed_and_anything_else_refused() -> None:
+    assert vertica_options("vertica://dba:p%40ss@db.example:5444/ugc") == {
+        "host": "db.example", "port": 5444, "user": "dba", "password": "p@ss",
+        "database": "ugc", "autocommit": True,
+    }  # fmt: skip
+    with pytest.raises(StoreUnavailableError, match=r"looks like vertica://user:password@"):
+        vertica_options("http://host/db")
 
 
 def test_an_unknown_store_is_a_usage_error() -> None:
@@ -43,12 +48,7 @@ def test_an_unknown_store_is_a_usage_error() -> None:
     assert "choose from clickhouse, postgresql, duckdb, vertica" in result.output
 
 
-def test_the_recorded_command_hides_dsn_passwords(monkeypatch: object) -> None:
-    import sys
-
+def test_the_recorded_command_hides_dsn_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     argv = ["/x/bin/ugc", "bench", "compare", "--vertica-dsn", "vertica://dba:s3cret@h:5433/db"]
-    original, sys.argv = sys.argv, argv
-    try:
-        assert _command() == "ugc bench compare --vertica-dsn 'vertica://***@h:5433/db'"
-    finally:
-        sys.argv = original
+    monkeypatch.setattr(sys, "argv", argv)
+    assert _command() == "ugc bench compare --vertica-dsn 'vertica://***@h:5433/db'"
