@@ -4,9 +4,9 @@ This module owns what `ugc schemas diff` reports: every field of the record, and
 records nested in it (`context.locale`, `filters.genres`), is flattened to a dotted path with
 its type, default and doc, and two schemas are compared path by path. A field is *added*,
 *removed*, *renamed* (the new field lists the old name in its `aliases`), or has its *type*,
-*default* or *doc* changed. Named types are resolved the way Avro resolves them (enclosing
-namespace, defined once and referred to by name afterwards), so the registry's canonical
-text and the local file compare equal when they mean the same schema. The registry decides
+*default* or *doc* changed. Both sides are read into the typed Avro tree, which resolves
+names as Avro does, so the registry's canonical text and the local file compare equal when
+they mean the same schema. The registry decides
 compatibility; this module only describes the change.
 """
 
@@ -18,10 +18,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ChangeKind", "FieldChange", "FieldInfo", "diff_schemas", "flatten_fields"]
+from registry.client.avro.parse import record_tree
+from registry.client.avro.types import (
+    Array,
+    Enum,
+    Fixed,
+    Map,
+    Node,
+    Primitive,
+    Record,
+    Union,
+    Visitor,
+)
 
-_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
-_NAMED = frozenset({"record", "error", "enum", "fixed"})
 _LOGICAL_EXTRAS = ("precision", "scale")
 
 
@@ -132,160 +141,104 @@ def _renames(before: Mapping[str, FieldInfo], after: Mapping[str, FieldInfo]) ->
 
 def flatten_fields(schema: str | Mapping[str, Any]) -> dict[str, FieldInfo]:
     """Every field of the record `schema` and of the records nested in it, by dotted path."""
-    parsed = json.loads(schema) if isinstance(schema, str) else schema
-    types = _Types()
-    types.define(parsed, "")
-    root = types.resolve(parsed, "")
-    if not isinstance(root, Mapping) or root.get("type") not in ("record", "error"):
-        raise ValueError("a field-level diff needs a record schema")
     fields: dict[str, FieldInfo] = {}
-    types.flatten(root, "", fields, ())
+    _flatten(record_tree(schema), "", fields, (), label=_Label(), key=_Key())
     return fields
 
 
-class _Types:
-    """The named types of one schema, by full name, each with its namespace made explicit."""
-
-    def __init__(self) -> None:
-        self.named: dict[str, dict[str, Any]] = {}
-
-    def define(self, avro: Any, namespace: str) -> None:
-        """Record every named definition found anywhere in `avro`."""
-        if isinstance(avro, list):
-            for branch in avro:
-                self.define(branch, namespace)
-            return
-        if not isinstance(avro, Mapping):
-            return
-        kind = avro.get("type")
-        if kind in _NAMED:
-            name = _full_name(str(avro.get("name")), avro.get("namespace"), namespace)
-            inner = name.rpartition(".")[0]
-            self.named[name] = {**avro, "name": name, "namespace": inner}
-            for spec in avro.get("fields", []) if kind in ("record", "error") else []:
-                self.define(spec.get("type"), inner)
-        elif kind in ("array", "map"):
-            self.define(avro.get("items" if kind == "array" else "values"), namespace)
-        elif not isinstance(kind, str) or kind not in _PRIMITIVES:
-            self.define(kind, namespace)
-
-    def resolve(self, avro: Any, namespace: str) -> Any:
-        """`avro` with a reference by name replaced by the named definition."""
-        if isinstance(avro, str) and avro not in _PRIMITIVES:
-            found = self.named.get(_full_name(avro, None, namespace)) or self.named.get(avro)
-            return found if found is not None else avro
-        if isinstance(avro, Mapping):
-            kind = avro.get("type")
-            if kind in _NAMED:
-                name = _full_name(str(avro.get("name")), avro.get("namespace"), namespace)
-                return self.named.get(name, avro)
-            if isinstance(kind, str | list) and kind not in _PRIMITIVES | {"array", "map"}:
-                return self.resolve(kind, namespace)  # {"type": "ugc.Context"}, a wrapper
-        return avro
-
-    def flatten(
-        self,
-        record: Mapping[str, Any],
-        prefix: str,
-        out: dict[str, FieldInfo],
-        inside: tuple[str, ...],
-    ) -> None:
-        namespace = str(record.get("namespace") or "")
-        inside = (*inside, str(record.get("name")))
-        for spec in record.get("fields", []):
-            path = f"{prefix}{spec['name']}"
-            avro = spec.get("type")
-            out[path] = FieldInfo(
-                path=path,
-                type_label=self.label(avro, namespace),
-                type_key=json.dumps(self.key(avro, namespace), sort_keys=True),
-                default=json.dumps(spec["default"], sort_keys=True) if "default" in spec else None,
-                doc=spec.get("doc"),
-                aliases=tuple(spec.get("aliases", ())),
-            )
-            for suffix, nested in self.nested_records(avro, namespace):
-                if nested.get("name") not in inside:  # a recursive type: stop at one level
-                    self.flatten(nested, f"{path}{suffix}.", out, inside)
-
-    def nested_records(self, avro: Any, namespace: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """Records a field's values can hold, with the path suffix that leads into them."""
-        avro = self.resolve(avro, namespace)
-        if isinstance(avro, list):
-            for branch in avro:
-                yield from self.nested_records(branch, namespace)
-        elif isinstance(avro, Mapping) and avro.get("type") in ("record", "error"):
-            yield "", avro
-        elif isinstance(avro, Mapping) and avro.get("type") in ("array", "map"):
-            array = avro["type"] == "array"
-            inner = avro.get("items" if array else "values")
-            for suffix, nested in self.nested_records(inner, namespace):
-                yield ("[]" if array else "{}") + suffix, nested
-
-    def key(self, avro: Any, namespace: str) -> Any:
-        """A canonical form of the type: records by name, their fields are compared apart."""
-        avro = self.resolve(avro, namespace)
-        if isinstance(avro, list):
-            return [self.key(branch, namespace) for branch in avro]
-        if not isinstance(avro, Mapping):
-            return avro
-        return self._mapping_key(avro, namespace)
-
-    def _mapping_key(self, avro: Mapping[str, Any], namespace: str) -> Any:
-        kind = avro.get("type")
-        if kind in ("record", "error"):
-            return {"record": avro["name"]}
-        if kind == "enum":
-            return {
-                "enum": avro["name"],
-                "symbols": avro.get("symbols"),
-                "default": avro.get("default"),
-            }
-        if kind == "fixed":
-            return {"fixed": avro["name"], "size": avro.get("size"), **_logical(avro)}
-        if kind in ("array", "map"):
-            inner = avro.get("items" if kind == "array" else "values")
-            return {kind: self.key(inner, namespace)}
-        return {"type": kind, **_logical(avro)} if "logicalType" in avro else kind
-
-    def label(self, avro: Any, namespace: str) -> str:
-        """The type as a person reads it: `null | string (uuid)`, `enum ugc.Platform {…}`."""
-        avro = self.resolve(avro, namespace)
-        if isinstance(avro, list):
-            return " | ".join(self.label(branch, namespace) for branch in avro)
-        if not isinstance(avro, Mapping):
-            return str(avro)
-        return self._mapping_label(avro, namespace)
-
-    def _mapping_label(self, avro: Mapping[str, Any], namespace: str) -> str:
-        kind = avro.get("type")
-        if kind in ("record", "error"):
-            return f"record {avro['name']}"
-        if kind == "enum":
-            return f"enum {avro['name']} {{{', '.join(avro.get('symbols', []))}}}"
-        if kind == "fixed":
-            return f"fixed {avro['name']}({avro.get('size')})"
-        if kind in ("array", "map"):
-            inner = self.label(avro.get("items" if kind == "array" else "values"), namespace)
-            return f"{kind}<{inner}>"
-        return _primitive_label(str(kind), _logical(avro))
+def _flatten(
+    record: Record,
+    prefix: str,
+    out: dict[str, FieldInfo],
+    inside: tuple[str, ...],
+    *,
+    label: _Label,
+    key: _Key,
+) -> None:
+    inside = (*inside, record.fullname)
+    for field in record.fields:
+        path = f"{prefix}{field.name}"
+        out[path] = FieldInfo(
+            path=path,
+            type_label=label.visit(field.type),
+            type_key=json.dumps(key.visit(field.type), sort_keys=True),
+            default=json.dumps(field.default, sort_keys=True) if field.has_default else None,
+            doc=field.doc,
+            aliases=tuple(field.aliases),
+        )
+        for suffix, nested in _nested_records(field.type):
+            if nested.fullname not in inside:  # a recursive type: stop at one level
+                _flatten(nested, f"{path}{suffix}.", out, inside, label=label, key=key)
 
 
-def _primitive_label(kind: str, logical: Mapping[str, Any]) -> str:
-    if not logical:
-        return kind
-    extras = ",".join(str(logical[k]) for k in _LOGICAL_EXTRAS if k in logical)
-    return f"{kind} ({logical['logicalType']}{' ' + extras if extras else ''})"
+def _nested_records(node: Node) -> Iterator[tuple[str, Record]]:
+    """Records a field's values can hold, with the path suffix that leads into them."""
+    if isinstance(node, Record):
+        yield "", node
+    elif isinstance(node, Union):
+        for branch in node.branches:
+            yield from _nested_records(branch)
+    elif isinstance(node, Array | Map):
+        inner, step = (node.items, "[]") if isinstance(node, Array) else (node.values, "{}")
+        for suffix, nested in _nested_records(inner):
+            yield step + suffix, nested
 
 
-def _logical(avro: Mapping[str, Any]) -> dict[str, Any]:
-    if "logicalType" not in avro:
+class _Key(Visitor[Any]):
+    """A canonical form of a type: records by name (their fields are compared apart)."""
+
+    def primitive(self, node: Primitive) -> Any:
+        return {"type": node.type, **_logical(node.props)} if node.logical else node.type
+
+    def record(self, node: Record) -> Any:
+        return {"record": node.fullname}
+
+    def enum(self, node: Enum) -> Any:
+        return {"enum": node.fullname, "symbols": node.symbols, "default": node.default}
+
+    def fixed(self, node: Fixed) -> Any:
+        return {"fixed": node.fullname, "size": node.size, **_logical(node.props)}
+
+    def array(self, node: Array) -> Any:
+        return {"array": self.visit(node.items)}
+
+    def map(self, node: Map) -> Any:
+        return {"map": self.visit(node.values)}
+
+    def union(self, node: Union) -> Any:
+        return [self.visit(branch) for branch in node.branches]
+
+
+class _Label(Visitor[str]):
+    """The type as a person reads it: `null | string (uuid)`, `enum ugc.Platform {…}`."""
+
+    def primitive(self, node: Primitive) -> str:
+        logical = _logical(node.props)
+        if not logical:
+            return node.type
+        extras = ",".join(str(logical[k]) for k in _LOGICAL_EXTRAS if k in logical)
+        return f"{node.type} ({logical['logicalType']}{' ' + extras if extras else ''})"
+
+    def record(self, node: Record) -> str:
+        return f"record {node.fullname}"
+
+    def enum(self, node: Enum) -> str:
+        return f"enum {node.fullname} {{{', '.join(node.symbols)}}}"
+
+    def fixed(self, node: Fixed) -> str:
+        return f"fixed {node.fullname}({node.size})"
+
+    def array(self, node: Array) -> str:
+        return f"array<{self.visit(node.items)}>"
+
+    def map(self, node: Map) -> str:
+        return f"map<{self.visit(node.values)}>"
+
+    def union(self, node: Union) -> str:
+        return " | ".join(self.visit(branch) for branch in node.branches)
+
+
+def _logical(props: Mapping[str, Any]) -> dict[str, Any]:
+    if "logicalType" not in props:
         return {}
-    keys = ("logicalType", *_LOGICAL_EXTRAS)
-    return {key: avro[key] for key in keys if key in avro}
-
-
-def _full_name(name: str, namespace: Any, enclosing: str) -> str:
-    if "." in name:
-        return name
-    space = namespace if isinstance(namespace, str) else enclosing
-    return f"{space}.{name}" if space else name
+    return {key: props[key] for key in ("logicalType", *_LOGICAL_EXTRAS) if key in props}

@@ -1,10 +1,10 @@
 """The named types of `schemas/` and how one event's schema is made self-contained: this
 module owns reading the `<full name>.avsc` files of a directory (`Sources`: one named type
-per file, the file named after it) and the `Inliner`, which copies each type a schema uses
-from its sibling file in at its first use and refers to it by full name afterwards, because
+per file, the file named after it) and the `Inliner`, which parses an event's file into the
+typed Avro tree with each type it names from a sibling file parsed from that file, because
 ClickHouse's AvroConfluent reader, kcat and several UIs cannot follow schema references.
 Along the way it reports unknown and cyclic type names, fields declared twice and defaults
-of the wrong type (`registry.client.defaults`) as `ContractProblem`s.
+of the wrong type (`registry.client.avro.defaults`) as `ContractProblem`s.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from contracts.problems import ContractProblem
-from registry.client.avro.names import PRIMITIVES, full_name
-from registry.client.defaults import default_problem
-
-__all__ = ["Inliner", "Source", "Sources", "read_json"]
+from registry.client.avro.defaults import default_problem
+from registry.client.avro.names import full_name
+from registry.client.avro.parse import InvalidSchemaError, parse_json
+from registry.client.avro.types import Named, Node, Record, children, named_types
 
 _NAMED_KINDS = ("record", "error", "enum", "fixed")
 
@@ -80,106 +80,121 @@ def _check_named(path: Path, definition: Any, problems: list[ContractProblem]) -
     return True
 
 
+class _RefusedError(Exception):
+    """A schema that cannot be built; `problem` is None when the file at fault has its own
+    problem reported already."""
+
+    def __init__(self, problem: ContractProblem | None) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 class Inliner:
-    """Builds one self-contained schema: a type from a sibling file is copied in at its
-    first use and referred to by full name afterwards, as Avro parsers expect. Every
-    named definition gets an explicit namespace, so moving it into a record of another
-    namespace cannot change its full name."""
+    """Builds the type tree of one event's schema: a type from a sibling file is parsed
+    from that file and used where it is named, so the tree is self-contained
+    (`registry.client.avro.export` writes it out with each type defined once). Problems go
+    to `problems`; `blocked` is set when a type comes from a file that failed to load."""
 
     def __init__(self, sources: Sources, problems: list[ContractProblem]) -> None:
         self.sources = sources
         self.problems = problems
-        self.defined: dict[str, dict[str, Any]] = {}
         self.dependencies: list[str] = []
-        self.stack: list[str] = []  # records whose fields are being walked
-        self.blocked = False  # set when a type comes from a file that failed to load
+        self.blocked = False
+        self._stack: list[Source] = []  # files being parsed, outermost first
+        self._known: dict[str, Node] = {}  # named types of the sibling files parsed so far
+        self._foreign: set[int] = set()  # ids of their roots: each file checks its own types
 
-    def inline(self, source: Source) -> dict[str, Any]:
-        return self.named(source.definition, "", source.path)
+    def inline(self, source: Source) -> Record | None:
+        try:
+            root = self._parse(source)
+        except _RefusedError as refused:
+            if refused.problem is None:
+                self.blocked = True
+            else:
+                self.problems.append(refused.problem)
+            return None
+        return root if isinstance(root, Record) else None
 
-    def walk(self, avro: Any, namespace: str, file: Path) -> Any:
-        if isinstance(avro, list):
-            return [self.walk(branch, namespace, file) for branch in avro]
-        if isinstance(avro, str):
-            return self.reference(avro, namespace, file)
-        if not isinstance(avro, dict) or "type" not in avro:
-            self.problems.append(ContractProblem(file, f"not an Avro type: {json.dumps(avro)}"))
-            return avro
-        return self.walk_complex(avro, namespace, file)
+    def _parse(self, source: Source) -> Node:
+        self._stack.append(source)
+        try:
+            root = parse_json(source.definition, strict=False, resolve=self._resolve)
+        except InvalidSchemaError as exc:
+            raise _RefusedError(ContractProblem(source.path, str(exc))) from exc
+        finally:
+            self._stack.pop()
+        _check(root, source.path, self._foreign, self.problems)
+        return root
 
-    def walk_complex(self, avro: dict[str, Any], namespace: str, file: Path) -> Any:
-        kind = avro["type"]
-        if kind in _NAMED_KINDS:
-            return self.named(avro, namespace, file)
-        if kind in ("array", "map"):
-            key = "items" if kind == "array" else "values"
-            return {**avro, key: self.walk(avro.get(key), namespace, file)}
-        if kind in PRIMITIVES:
-            return avro
-        # {"type": "ugc.Context"} and the like: a wrapper around a reference or a union.
-        return self.walk(kind, namespace, file)
-
-    def named(self, avro: dict[str, Any], enclosing: str, file: Path) -> dict[str, Any]:
-        name = full_name(str(avro.get("name")), avro.get("namespace"), enclosing)
-        namespace, _, short = name.rpartition(".")
-        out = {**avro, "name": short, "namespace": namespace}
-        self.defined[name] = out
-        if avro["type"] in ("record", "error"):
-            self.check_field_names(name, avro.get("fields", []), file)
-            self.stack.append(name)
-            out["fields"] = [self.field(spec, name, file) for spec in avro.get("fields", [])]
-            self.stack.pop()
-        return out
-
-    def check_field_names(self, record: str, specs: Any, file: Path) -> None:
-        # fastavro accepts two fields of one name; the registry and Java clients do not.
-        names = [spec.get("name") for spec in specs if isinstance(spec, dict)]
-        for twice in sorted({str(n) for n in names if names.count(n) > 1}):
-            self.problems.append(
-                ContractProblem(file, f"{record}: field {twice!r} is declared twice")
-            )
-
-    def field(self, spec: Any, record: str, file: Path) -> Any:
-        if not isinstance(spec, dict) or "type" not in spec:
-            self.problems.append(
-                ContractProblem(file, f"{record}: a field needs a name and a type")
-            )
-            return spec
-        namespace = record.rpartition(".")[0]
-        out = {**spec, "type": self.walk(spec["type"], namespace, file)}
-        if "default" in spec:
-            problem = default_problem(out["type"], spec["default"], self.defined, namespace)
-            if problem:
-                where = f"field {record}.{spec.get('name')}"
-                message = f"{where}: default {json.dumps(spec['default'])} {problem}"
-                self.problems.append(ContractProblem(file, message))
-        return out
-
-    def reference(self, name: str, namespace: str, file: Path) -> Any:
-        if name in PRIMITIVES:
-            return name
-        candidates = list(dict.fromkeys([full_name(name, None, namespace), name]))
+    def _resolve(self, name: str, candidates: list[str]) -> Node | None:
+        here = self._stack[-1].path
+        parsing = [source.path.stem for source in self._stack]
         for candidate in candidates:
-            if candidate in self.stack:
-                cycle = " -> ".join([*self.stack[self.stack.index(candidate) :], candidate])
-                message = (
-                    f"named types refer to each other in a cycle ({cycle}); contracts must "
-                    "be trees, since a warehouse table cannot hold a recursive type"
-                )
-                self.problems.append(ContractProblem(file, message))
-                return candidate
+            if candidate in parsing:
+                cycle = " -> ".join([*parsing[parsing.index(candidate) :], candidate])
+                raise _RefusedError(ContractProblem(here, _cycle_message(cycle)))
             if candidate in self.sources.broken:
-                self.blocked = True  # the broken file has its own problem reported
-                return candidate
-            if candidate in self.defined:
-                return candidate
+                raise _RefusedError(None)  # the broken file has its own problem reported
+            if candidate in self._known:
+                return self._known[candidate]
             if candidate in self.sources.by_name:
                 self.dependencies.append(candidate)
-                return self.inline(self.sources.by_name[candidate])
+                root = self._parse(self.sources.by_name[candidate])
+                self._foreign.add(id(root))
+                self._known.update(named_types(root))
+                return root
         looked_for = " or ".join(f"{candidate}.avsc" for candidate in candidates)
         message = (
             f"unknown type {name!r}: looked for {looked_for} in {self.sources.directory} "
             f"among its .avsc files ({self.sources.file_names()})"
         )
-        self.problems.append(ContractProblem(file, message))
-        return name
+        raise _RefusedError(ContractProblem(here, message))
+
+
+def _cycle_message(cycle: str) -> str:
+    return (
+        f"named types refer to each other in a cycle ({cycle}); contracts must be trees, "
+        "since a warehouse table cannot hold a recursive type"
+    )
+
+
+def _check(root: Node, file: Path, foreign: set[int], problems: list[ContractProblem]) -> None:
+    """What the lenient parser lets through and the registry or Java clients refuse (a field
+    declared twice, a default of the wrong type) and what a table cannot hold (a cycle), in
+    the types defined in `file`."""
+    inside: list[str] = []
+    done: set[str] = set()
+
+    def walk(node: Node) -> None:
+        if id(node) in foreign:
+            return
+        if isinstance(node, Named):
+            if node.fullname in inside:
+                cycle = " -> ".join([*inside[inside.index(node.fullname) :], node.fullname])
+                problems.append(ContractProblem(file, _cycle_message(cycle)))
+            if node.fullname in inside or node.fullname in done:
+                return
+            done.add(node.fullname)
+            inside.append(node.fullname)
+        if isinstance(node, Record):
+            _check_fields(node, file, problems)
+        for child in children(node):
+            walk(child)
+        if isinstance(node, Named):
+            inside.pop()
+
+    walk(root)
+
+
+def _check_fields(record: Record, file: Path, problems: list[ContractProblem]) -> None:
+    names = [field.name for field in record.fields]
+    for twice in sorted({name for name in names if names.count(name) > 1}):
+        problems.append(
+            ContractProblem(file, f"{record.fullname}: field {twice!r} is declared twice")
+        )
+    for field in record.fields:
+        problem = default_problem(field.type, field.default) if field.has_default else None
+        if problem:
+            where = f"field {record.fullname}.{field.name}"
+            message = f"{where}: default {json.dumps(field.default)} {problem}"
+            problems.append(ContractProblem(file, message))

@@ -2,7 +2,7 @@
 `<full name>.avsc` file and `manifest.toml`, one table per event type — into `Contract`s
 whose schema is self-contained (every named type from a sibling file inlined at its first
 use, because ClickHouse's AvroConfluent reader, kcat and several UIs cannot follow schema
-references; `contracts.inlining` does the reading and inlining, `registry.client.defaults`
+references; `contracts.inlining` does the reading and inlining, `registry.client.avro.defaults`
 judges defaults). It checks what a team can get wrong before anything reaches the registry:
 JSON syntax, file names, unknown or cyclic type names, defaults of the wrong type (fastavro
 checks only some), manifest keys and each example payload, and reports every problem of
@@ -31,6 +31,8 @@ from contracts.conventions import (
 )
 from contracts.inlining import Inliner, Sources, read_json
 from contracts.problems import ContractError, ContractProblem
+from registry.client.avro.export import fastavro_schema
+from registry.client.avro.types import Primitive, Record
 from registry.client.models import CompatibilityLevel, Subject
 from registry.client.payload import PayloadError, to_datum
 
@@ -169,11 +171,12 @@ def _build_contract(
         problems.append(ContractProblem(manifest, message))
     before = len(problems)
     inliner = Inliner(sources, problems)
-    schema = inliner.inline(source)
-    if inliner.blocked:
+    root = inliner.inline(source)
+    if root is None or inliner.blocked:
         return None
+    schema = fastavro_schema(root)
     if len(problems) == before:
-        _check_event_schema(source.path, schema, problems)
+        _check_event_schema(source.path, root, schema, problems)
     if len(problems) != before or not example_path.is_file():
         return None
     example = _check_example(example_path, name, schema, problems)
@@ -195,20 +198,17 @@ def _build_contract(
 
 
 def _check_event_schema(
-    path: Path, schema: dict[str, Any], problems: list[ContractProblem]
+    path: Path, root: Record, schema: dict[str, Any], problems: list[ContractProblem]
 ) -> None:
     try:
         fastavro.parse_schema(json.loads(json.dumps(schema)))
     except (SchemaParseException, UnknownType, KeyError, TypeError, ValueError) as exc:
         problems.append(ContractProblem(path, f"not a valid Avro schema: {exc}"))
         return
-    types = {spec.get("name"): spec.get("type") for spec in schema["fields"]}
+    types = {field.name: field.type for field in root.fields}
     for name, (base, logical) in COMMON_FIELDS.items():
         found = types.get(name)
-        if not isinstance(found, dict) or (found.get("type"), found.get("logicalType")) != (
-            base,
-            logical,
-        ):
+        if not isinstance(found, Primitive) or (found.type, found.logical) != (base, logical):
             expected = json.dumps({"type": base, "logicalType": logical})
             problems.append(
                 ContractProblem(path, f"every event needs a field {name!r}: {expected}")

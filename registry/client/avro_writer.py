@@ -17,18 +17,29 @@ import io
 import json
 import struct
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import fastavro
 
-from registry.client.avro.names import full_name
+from registry.client.avro.parse import record_tree
+from registry.client.avro.types import (
+    EPOCH,
+    EPOCH_DATE,
+    Array,
+    Enum,
+    Fixed,
+    Map,
+    Primitive,
+    Record,
+    RecursiveTypeError,
+    Union,
+    Visitor,
+)
 
 Write = Callable[[Any, bytearray], None]
 Encoder = Callable[[Mapping[str, Any]], bytes]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_DATE = date(1970, 1, 1)
 _FLOAT = struct.Struct("<f").pack
 _DOUBLE = struct.Struct("<d").pack
 
@@ -93,7 +104,7 @@ def _timestamp(per_second: int) -> Write:
         if type(value) is datetime:
             if value.tzinfo is None:
                 raise TypeError("naive datetime")  # fastavro reads it as local time
-            delta = value - _EPOCH
+            delta = value - EPOCH
             sub = delta.microseconds if per_second == 1_000_000 else int(delta.microseconds / 1000)
             value = (delta.days * 86400 + delta.seconds) * per_second + sub
         _long(value, out)
@@ -103,7 +114,7 @@ def _timestamp(per_second: int) -> Write:
 
 def _date(value: Any, out: bytearray) -> None:
     if type(value) is date:
-        value = (value - _EPOCH_DATE).days
+        value = (value - EPOCH_DATE).days
     _long(value, out)
 
 
@@ -119,77 +130,58 @@ _PRIMITIVES: dict[str, Write] = {
 }
 
 
-class _Compiler:
-    def __init__(self) -> None:
-        self.named: dict[str, Write] = {}
+class _Compiler(Visitor[Write]):
+    """One writer per type; a recursive type raises RecursiveTypeError (left to fastavro)."""
 
-    def of(self, avro: Any, namespace: str) -> Write:
-        if isinstance(avro, list):
-            return self.union(avro, namespace)
-        if isinstance(avro, str):
-            if avro in _PRIMITIVES:
-                return _PRIMITIVES[avro]
-            name = full_name(avro, None, namespace)
-            if name not in self.named:
-                raise _UnsupportedError(f"unknown or recursive type {name}")
-            return self.named[name]
-        return self.complex(avro, namespace)
+    def primitive(self, node: Primitive) -> Write:
+        if node.logical is None and node.type in _PRIMITIVES:
+            return _PRIMITIVES[node.type]
+        if node.logical == "uuid" and node.type == "string":
+            return _string_of_uuid
+        if node.logical == "timestamp-millis" and node.type == "long":
+            return _timestamp(1000)
+        if node.logical == "timestamp-micros" and node.type == "long":
+            return _timestamp(1_000_000)
+        if node.logical == "date" and node.type == "int":
+            return _date
+        raise _UnsupportedError(f"logical type {node.logical}")
 
-    def union(self, branches: list[Any], namespace: str) -> Write:
-        if len(branches) != 2 or "null" not in branches:
+    def union(self, node: Union) -> Write:
+        kinds = [isinstance(b, Primitive) and b.type == "null" for b in node.branches]
+        if len(kinds) != 2 or kinds.count(True) != 1:
             raise _UnsupportedError("only [null, T] unions are compiled")
-        null_first = branches[0] == "null"
-        inner = self.of(branches[1] if null_first else branches[0], namespace)
-        null_index, value_index = (0, 1) if null_first else (1, 0)
+        null_index = kinds.index(True)
+        inner = self.visit(node.branches[1 - null_index])
 
         def write(value: Any, out: bytearray) -> None:
             if value is None:
                 out.append(null_index * 2)
             else:
-                out.append(value_index * 2)
+                out.append((1 - null_index) * 2)
                 inner(value, out)
 
         return write
 
-    def complex(self, avro: Mapping[str, Any], namespace: str) -> Write:
-        kind, logical = avro["type"], avro.get("logicalType")
-        if kind in ("record", "error"):
-            return self.record(avro, namespace)
-        if kind in ("enum", "fixed"):
-            write = _enum(avro["symbols"]) if kind == "enum" else _fixed(int(avro["size"]))
-            self.named[full_name(avro["name"], avro.get("namespace"), namespace)] = write
-            return write
-        if kind == "array":
-            return _array(self.of(avro["items"], namespace))
-        if kind == "map":
-            return _map(self.of(avro["values"], namespace))
-        return _logical(kind, logical) if isinstance(kind, str) else self.of(kind, namespace)
+    def enum(self, node: Enum) -> Write:
+        return _enum(node.symbols)
 
-    def record(self, avro: Mapping[str, Any], enclosing: str) -> Write:
-        name = full_name(avro["name"], avro.get("namespace"), enclosing)
-        namespace = name.rpartition(".")[0]
-        plan = [(spec["name"], self.of(spec["type"], namespace)) for spec in avro["fields"]]
+    def fixed(self, node: Fixed) -> Write:
+        return _fixed(node.size)
+
+    def array(self, node: Array) -> Write:
+        return _array(self.visit(node.items))
+
+    def map(self, node: Map) -> Write:
+        return _map(self.visit(node.values))
+
+    def record(self, node: Record) -> Write:
+        plan = [(field.name, self.visit(field.type)) for field in node.fields]
 
         def write(value: Any, out: bytearray) -> None:
             for field, write_field in plan:
                 write_field(value[field], out)
 
-        self.named[name] = write
         return write
-
-
-def _logical(kind: str, logical: Any) -> Write:
-    if logical is None or (kind == "string" and logical == "uuid"):
-        if kind not in _PRIMITIVES:
-            raise _UnsupportedError(f"unknown type {kind}")
-        return _string_of_uuid if logical == "uuid" else _PRIMITIVES[kind]
-    if kind == "long" and logical == "timestamp-millis":
-        return _timestamp(1000)
-    if kind == "long" and logical == "timestamp-micros":
-        return _timestamp(1_000_000)
-    if kind == "int" and logical == "date":
-        return _date
-    raise _UnsupportedError(f"logical type {logical}")
 
 
 def _string_of_uuid(value: Any, out: bytearray) -> None:
@@ -253,8 +245,8 @@ def compile_encoder(avro_schema: Mapping[str, Any] | str) -> Encoder:
     avro = json.loads(avro_schema) if isinstance(avro_schema, str) else avro_schema
     slow = _with_fastavro(fastavro.parse_schema(dict(avro)))
     try:
-        write = _Compiler().record(avro, "")
-    except _UnsupportedError:
+        write = _Compiler().visit(record_tree(avro))
+    except (_UnsupportedError, RecursiveTypeError):
         return slow
 
     def encode(datum: Mapping[str, Any]) -> bytes:

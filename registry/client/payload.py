@@ -19,12 +19,27 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, cast
 
 from marshmallow import Schema, ValidationError, fields
 
-from registry.client.avro.names import PRIMITIVES, full_name, json_type
+from registry.client.avro.names import json_type
+from registry.client.avro.parse import record_tree
+from registry.client.avro.types import (
+    Array,
+    Enum,
+    Field,
+    Fixed,
+    Map,
+    Named,
+    Node,
+    Primitive,
+    Record,
+    Union,
+    Visitor,
+    describe,
+)
 from registry.client.payload_fields import (
     AvroArray,
     AvroBoolean,
@@ -41,38 +56,7 @@ from registry.client.payload_fields import (
     AvroUnion,
     AvroUuid,
     ServerOwned,
-    parse_timestamp,
 )
-
-# Includes the names that moved to `avro_names` and `payload_fields`: still importable here.
-__all__ = [
-    "PRIMITIVES",
-    "AvroArray",
-    "AvroBoolean",
-    "AvroBytes",
-    "AvroDate",
-    "AvroEnum",
-    "AvroFloat",
-    "AvroInt",
-    "AvroMap",
-    "AvroNull",
-    "AvroRecord",
-    "AvroSchema",
-    "AvroString",
-    "AvroTimestamp",
-    "AvroUnion",
-    "AvroUuid",
-    "ErrorItem",
-    "PayloadError",
-    "ServerOwned",
-    "build_payload_schema",
-    "canonical_text",
-    "flatten_errors",
-    "full_name",
-    "json_type",
-    "parse_timestamp",
-    "to_datum",
-]
 
 AvroSchema = Mapping[str, Any] | str
 ErrorItem = dict[str, str]
@@ -95,8 +79,9 @@ class _RecordSchema(Schema):
     error_messages = {"unknown": "unknown field"}  # noqa: RUF012 - marshmallow's own contract
 
 
-# Building: one pass over the Avro schema, depth first, in the order Avro parsers read it,
-# so a named type is defined at its first use and later uses find it by name.
+# Building: one visit of the type tree. A type's marshmallow field depends on where it is
+# used (required, default, doc), so the visitor gives a factory taking those options.
+Make = Callable[[dict[str, Any]], fields.Field[Any]]
 
 
 def _default_factory(default: Any) -> Any:
@@ -107,100 +92,81 @@ def _default_factory(default: Any) -> Any:
     return default
 
 
-class _Builder:
+class _Builder(Visitor[Make]):
     def __init__(self) -> None:
-        self.named: dict[str, Mapping[str, Any]] = {}
+        super().__init__()
         self.records: dict[str, type[Schema]] = {}
 
-    def record(
-        self,
-        avro: Mapping[str, Any],
-        enclosing: str,
-        server_owned: Collection[str] = (),
-        optional: Collection[str] = (),
+    def recursive(self, node: Record | Enum | Fixed) -> Make:
+        # A record still being built is looked up when first loaded.
+        records, name = self.records, node.fullname
+        return lambda options: AvroRecord(lambda: records[name], **options)
+
+    def record(self, node: Record) -> Make:
+        schema = self.record_schema(node, (), ())
+        return lambda options: AvroRecord(schema, **options)
+
+    def record_schema(
+        self, node: Record, server_owned: Collection[str], optional: Collection[str]
     ) -> type[Schema]:
-        name = full_name(avro["name"], avro.get("namespace"), enclosing)
-        self.named[name] = avro
-        namespace = name.rpartition(".")[0]
         declared: dict[str, fields.Field[Any]] = {}
-        for spec in avro["fields"]:
-            if spec["name"] in server_owned:
-                declared[spec["name"]] = ServerOwned(metadata=_doc(spec))
+        for field in node.fields:
+            if field.name in server_owned:
+                declared[field.name] = ServerOwned(metadata=_doc(field))
                 continue
-            declared[spec["name"]] = self.field(spec, namespace)
-            if spec["name"] in optional:
-                declared[spec["name"]].required = False
-        schema = _RecordSchema.from_dict(declared, name=name)
-        self.records[name] = schema
+            declared[field.name] = self.field(field)
+            if field.name in optional:
+                declared[field.name].required = False
+        schema = _RecordSchema.from_dict(declared, name=node.fullname)
+        self.records[node.fullname] = schema
         return schema
 
-    def field(self, spec: Mapping[str, Any], namespace: str) -> fields.Field[Any]:
+    def field(self, field: Field) -> fields.Field[Any]:
         """The marshmallow field for one record field: required unless it has a default."""
-        options: dict[str, Any] = {"metadata": _doc(spec), "error_messages": _FIELD_MESSAGES}
-        if "default" not in spec:
-            options["required"] = True
+        options: dict[str, Any] = {"metadata": _doc(field), "error_messages": _FIELD_MESSAGES}
+        if field.has_default:
+            options["load_default"] = _default_factory(field.default)
         else:
-            options["load_default"] = _default_factory(spec["default"])
-        return self.of(spec["type"], namespace, options)
+            options["required"] = True
+        return self.visit(field.type)(options)
 
-    def of(self, avro: Any, namespace: str, options: dict[str, Any]) -> fields.Field[Any]:
-        if isinstance(avro, list):
-            return self.union(avro, namespace, options)
-        if isinstance(avro, str):
-            if avro in PRIMITIVES:
-                return _primitive(avro, options)
-            return self.named_field(full_name(avro, None, namespace), options)
-        return self.complex(avro, namespace, options)
+    def primitive(self, node: Primitive) -> Make:
+        return lambda options: _logical(node, options)
 
-    def complex(
-        self, avro: Mapping[str, Any], namespace: str, options: dict[str, Any]
-    ) -> fields.Field[Any]:
-        kind = avro["type"]
-        if kind in ("record", "error"):
-            return AvroRecord(self.record(avro, namespace), **options)
-        if kind in ("enum", "fixed"):
-            self.named[full_name(avro["name"], avro.get("namespace"), namespace)] = avro
-            return _enum_or_fixed(avro, options)
-        if kind == "array":
-            return AvroArray(self.of(avro["items"], namespace, {}), **options)
-        if kind == "map":
-            values = self.of(avro["values"], namespace, {})
-            return AvroMap(keys=AvroString(), values=values, **options)
-        if isinstance(kind, str) and kind in PRIMITIVES:
-            return _logical(avro, options)
-        return self.of(kind, namespace, options)
+    def enum(self, node: Enum) -> Make:
+        return lambda options: AvroEnum(list(node.symbols), **options)
 
-    def named_field(self, name: str, options: dict[str, Any]) -> fields.Field[Any]:
-        if name not in self.named:
-            raise ValueError(f"unknown type {name!r}: the schema must be self-contained")
-        definition = self.named[name]
-        if definition["type"] in ("enum", "fixed"):
-            return _enum_or_fixed(definition, options)
-        # A record still being built (a recursive type) is looked up when first loaded.
-        records = self.records
-        return AvroRecord(lambda: records[name], **options)
+    def fixed(self, node: Fixed) -> Make:
+        return lambda options: AvroBytes(size=node.size, **_bytes_default(options))
 
-    def union(
-        self, branches: list[Any], namespace: str, options: dict[str, Any]
-    ) -> fields.Field[Any]:
-        options = {**options, "allow_none": "null" in branches}
-        others = [branch for branch in branches if branch != "null"]
+    def array(self, node: Array) -> Make:
+        items = self.visit(node.items)
+        return lambda options: AvroArray(items({}), **options)
+
+    def map(self, node: Map) -> Make:
+        values = self.visit(node.values)
+        return lambda options: AvroMap(keys=AvroString(), values=values({}), **options)
+
+    def union(self, node: Union) -> Make:
+        others = [b for b in node.branches if not (isinstance(b, Primitive) and b.type == "null")]
+        nullable = len(others) < len(node.branches)
         if len(others) == 1:
-            return self.of(others[0], namespace, options)
-        built = [(_type_label(b), self.of(b, namespace, {})) for b in others]
-        return AvroUnion(built, **options)
+            inner = self.visit(others[0])
+            return lambda options: inner({**options, "allow_none": nullable})
+        built = [(_type_label(b), self.visit(b)) for b in others]
+        return lambda options: AvroUnion(
+            [(label, make({})) for label, make in built], **{**options, "allow_none": nullable}
+        )
 
 
-def _doc(spec: Mapping[str, Any]) -> dict[str, Any]:
-    return {"description": spec["doc"]} if "doc" in spec else {}
+def _doc(field: Field) -> dict[str, Any]:
+    return {"description": field.doc} if field.doc is not None else {}
 
 
-def _type_label(avro: Any) -> str:
-    if isinstance(avro, str):
-        return avro
-    if isinstance(avro, Mapping):
-        return str(avro.get("name") or avro.get("logicalType") or avro["type"])
-    return "union"
+def _type_label(node: Node) -> str:
+    if isinstance(node, Primitive):
+        return node.logical or node.type
+    return node.name if isinstance(node, Named) else describe(node)
 
 
 def _primitive(kind: str, options: dict[str, Any]) -> fields.Field[Any]:
@@ -225,15 +191,9 @@ def _bytes_default(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _enum_or_fixed(avro: Mapping[str, Any], options: dict[str, Any]) -> fields.Field[Any]:
-    if avro["type"] == "enum":
-        return AvroEnum(list(avro["symbols"]), **options)
-    return AvroBytes(size=int(avro["size"]), **_bytes_default(options))
-
-
-def _logical(avro: Mapping[str, Any], options: dict[str, Any]) -> fields.Field[Any]:
-    """A primitive with a logical type; a logical type we do not know reads as its base."""
-    kind, logical = avro["type"], avro.get("logicalType")
+def _logical(node: Primitive, options: dict[str, Any]) -> fields.Field[Any]:
+    """A primitive, with its logical type; a logical type we do not know reads as its base."""
+    kind, logical = node.type, node.logical
     if kind == "string" and logical == "uuid":
         return AvroUuid(
             **{**options, "metadata": {**options.get("metadata", {}), "format": "uuid"}}
@@ -247,14 +207,11 @@ def _logical(avro: Mapping[str, Any], options: dict[str, Any]) -> fields.Field[A
 
 @functools.lru_cache(maxsize=512)
 def _schema_for(text: str, server_owned: frozenset[str], optional: frozenset[str]) -> type[Schema]:
-    avro = json.loads(text)
-    if not isinstance(avro, Mapping) or avro.get("type") not in ("record", "error"):
-        raise ValueError("a payload schema must be an Avro record")
-    names = {spec["name"] for spec in avro["fields"]}
-    strangers = sorted((server_owned | optional) - names)
+    root = record_tree(text)
+    strangers = sorted((server_owned | optional) - {field.name for field in root.fields})
     if strangers:
         raise ValueError(f"the record has no field named {', '.join(strangers)}")
-    return _Builder().record(avro, "", server_owned, optional)
+    return _Builder().record_schema(root, server_owned, optional)
 
 
 @functools.lru_cache(maxsize=512)

@@ -13,20 +13,30 @@ the datum"; every refusal and every message stays with marshmallow.
 from __future__ import annotations
 
 import copy
-import json
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from registry.client.avro.names import full_name
+from registry.client.avro.parse import record_tree
+from registry.client.avro.types import (
+    EPOCH,
+    FLOAT32_MAX,
+    Array,
+    Enum,
+    Fixed,
+    Map,
+    Node,
+    Primitive,
+    Record,
+    Union,
+    Visitor,
+)
 
 Convert = Callable[[Any], Any]
 FastPath = Callable[[Any], dict[str, Any] | None]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_FLOAT32_MAX = 3.4028234663852886e38
 _REQUIRED, _DEFAULT, _SKIP = 0, 1, 2
 
 
@@ -65,7 +75,7 @@ def _floating(single: bool) -> Convert:
     def convert(value: Any) -> Any:
         if type(value) is float or type(value) is int:
             number = float(value)
-            if math.isfinite(number) and not (single and abs(number) > _FLOAT32_MAX):
+            if math.isfinite(number) and not (single and abs(number) > FLOAT32_MAX):
                 return number
         raise _NotPlainError
 
@@ -87,7 +97,7 @@ def _timestamp(per_second: int) -> Convert:
     def convert(value: Any) -> Any:
         if type(value) is int:
             try:
-                return _EPOCH + timedelta(microseconds=value * 1_000_000 // per_second)
+                return EPOCH + timedelta(microseconds=value * 1_000_000 // per_second)
             except OverflowError:
                 raise _NotPlainError from None
         if type(value) is str:
@@ -148,81 +158,64 @@ _PRIMITIVE: dict[str, Convert] = {
 }
 
 
-def _primitive(kind: Any, logical: Any) -> Convert:
-    if kind == "string" and logical == "uuid":
-        return _uuid
-    if kind == "long" and logical in ("timestamp-millis", "timestamp-micros"):
-        return _timestamp(1000 if logical == "timestamp-millis" else 1_000_000)
-    if logical is None and isinstance(kind, str) and kind in _PRIMITIVE:
-        return _PRIMITIVE[kind]
-    return _slow  # bytes, fixed, dates, other logical types: marshmallow's job
+class _Compiler(Visitor[Convert]):
+    """One converter per type; a record used inside itself is looked up when first called."""
 
+    def recursive(self, node: Record | Enum | Fixed) -> Convert:
+        name = node.fullname
 
-def _late(named: dict[str, Convert], name: str) -> Convert:
-    """A reference to a record still being compiled (a recursive type)."""
+        def late(value: Any) -> Any:
+            return self.result_of(name)(value)
 
-    def convert(value: Any) -> Any:
-        return named[name](value)
+        return late
 
-    return convert
+    def primitive(self, node: Primitive) -> Convert:
+        if node.type == "string" and node.logical == "uuid":
+            return _uuid
+        if node.type == "long" and node.logical in ("timestamp-millis", "timestamp-micros"):
+            return _timestamp(1000 if node.logical == "timestamp-millis" else 1_000_000)
+        if node.logical is None and node.type in _PRIMITIVE:
+            return _PRIMITIVE[node.type]
+        return _slow  # bytes, dates, other logical types: marshmallow's job
 
+    def fixed(self, node: Fixed) -> Convert:
+        return _slow
 
-class _Compiler:
-    def __init__(self) -> None:
-        self.named: dict[str, Convert] = {}
+    def enum(self, node: Enum) -> Convert:
+        return _enum(node.symbols)
 
-    def of(self, avro: Any, namespace: str) -> Convert:
-        if isinstance(avro, list):
-            others = [branch for branch in avro if branch != "null"]
-            if len(others) != 1:
-                return _slow
-            inner = self.of(others[0], namespace)
-            return _nullable(inner) if "null" in avro else inner
-        if isinstance(avro, str):
-            if avro in _PRIMITIVE:
-                return _PRIMITIVE[avro]
-            name = full_name(avro, None, namespace)
-            return self.named.get(name) or _late(self.named, name)
-        return self.complex(avro, namespace)
+    def array(self, node: Array) -> Convert:
+        return _array(self.visit(node.items))
 
-    def complex(self, avro: Mapping[str, Any], namespace: str) -> Convert:
-        kind, logical = avro["type"], avro.get("logicalType")
-        if kind in ("record", "error"):
-            return self.record(avro, namespace, (), ())
-        if kind == "enum":
-            convert = _enum(avro["symbols"])
-            self.named[full_name(avro["name"], avro.get("namespace"), namespace)] = convert
-            return convert
-        if kind == "array":
-            return _array(self.of(avro["items"], namespace))
-        if kind == "map":
-            return _map(self.of(avro["values"], namespace))
-        if isinstance(kind, list):
-            return self.of(kind, namespace)
-        return _primitive(kind, logical)
+    def map(self, node: Map) -> Convert:
+        return _map(self.visit(node.values))
 
-    def record(
-        self,
-        avro: Mapping[str, Any],
-        enclosing: str,
-        server_owned: Collection[str],
-        optional: Collection[str],
+    def union(self, node: Union) -> Convert:
+        others = [b for b in node.branches if not _is_null(b)]
+        if len(others) != 1:
+            return _slow
+        inner = self.visit(others[0])
+        return _nullable(inner) if len(others) < len(node.branches) else inner
+
+    def record(self, node: Record) -> Convert:
+        return self.top(node, (), ())
+
+    def top(
+        self, node: Record, server_owned: Collection[str], optional: Collection[str]
     ) -> Convert:
-        name = full_name(avro["name"], avro.get("namespace"), enclosing)
-        namespace = name.rpartition(".")[0]
         plan: list[tuple[str, Convert, int, Any]] = []
-        for spec in avro["fields"]:
-            field = spec["name"]
-            if field in server_owned:
+        for field in node.fields:
+            if field.name in server_owned:
                 continue
-            how = _DEFAULT if "default" in spec else _REQUIRED
-            if how == _REQUIRED and field in optional:
+            how = _DEFAULT if field.has_default else _REQUIRED
+            if how == _REQUIRED and field.name in optional:
                 how = _SKIP
-            plan.append((field, self.of(spec["type"], namespace), how, spec.get("default")))
-        allowed = frozenset(field for field, *_ in plan)
-        convert = _record_converter(plan, allowed)
-        self.named[name] = convert
-        return convert
+            plan.append((field.name, self.visit(field.type), how, field.default))
+        return _record_converter(plan, frozenset(name for name, *_ in plan))
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, Primitive) and node.type == "null"
 
 
 def _record_converter(
@@ -253,8 +246,9 @@ def compile_fast_path(
 ) -> FastPath:
     """A function giving the datum of a plainly valid payload, or None for anything else
     (then `registry.client.payload.to_datum` decides, and explains)."""
-    avro = json.loads(avro_schema) if isinstance(avro_schema, str) else avro_schema
-    convert = _Compiler().record(avro, "", frozenset(server_owned), frozenset(optional))
+    convert = _Compiler().top(
+        record_tree(avro_schema), frozenset(server_owned), frozenset(optional)
+    )
 
     def fast(payload: Any) -> dict[str, Any] | None:
         try:

@@ -13,16 +13,13 @@ import binascii
 import math
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
 from registry.client.avro.names import json_type
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_DATE = date(1970, 1, 1)
-_FLOAT32_MAX = 3.4028234663852886e38
+from registry.client.avro.types import EPOCH, EPOCH_DATE, FLOAT32_MAX
 
 
 class AvroString(fields.String):
@@ -80,7 +77,7 @@ class AvroFloat(fields.Float):
         number = float(value)
         if not math.isfinite(number):
             raise ValidationError("expected a finite number")
-        if self.single and abs(number) > _FLOAT32_MAX:
+        if self.single and abs(number) > FLOAT32_MAX:
             raise ValidationError(f"{value} is out of the range of a 32-bit float")
         return number
 
@@ -123,7 +120,7 @@ class AvroTimestamp(fields.DateTime):
             )
         if isinstance(value, int):
             try:
-                return _EPOCH + timedelta(microseconds=value * 1_000_000 // self.per_second)
+                return EPOCH + timedelta(microseconds=value * 1_000_000 // self.per_second)
             except OverflowError:
                 raise ValidationError(f"epoch {self.unit} {value} is out of range") from None
         return parse_timestamp(value)
@@ -133,7 +130,7 @@ class AvroDate(fields.Date):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if isinstance(value, int) and not isinstance(value, bool):
             try:
-                return _EPOCH_DATE + timedelta(days=value)
+                return EPOCH_DATE + timedelta(days=value)
             except OverflowError:
                 raise ValidationError(f"{value} days since the epoch is out of range") from None
         if not isinstance(value, str):

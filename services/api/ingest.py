@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from registry.client.payload import json_type
+from registry.client.avro.names import json_type
 from services.api.catalog.event_types import EventCatalog, EventType
 from services.api.errors import InvalidEventError, UnknownEventTypeError
 from services.api.metrics import ApiMetrics

@@ -1,15 +1,16 @@
 """Which JSON value Avro accepts as a field's default. fastavro.parse_schema checks some
 defaults (a string for an int) but not others (the first branch of a union, enum symbols,
 array items, integer ranges), and Java clients and the compatibility checker refuse all of
-them, so the whole rule lives here: `default_problem` judges a value against a parsed type,
-and the leaf rules (`primitive_default_problem`, `enum_default_problem`,
-`fixed_default_problem`) say in a few words what is wrong with it.
+them, so the whole rule lives here: `default_problem` says in a few words what is wrong
+with a value as the default of a parsed type; the registry's parser and the contracts'
+inlining both ask it, so they cannot disagree about a default.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from registry.client.avro.names import json_type
 from registry.client.avro.types import (
     Array,
     Enum,
@@ -21,44 +22,61 @@ from registry.client.avro.types import (
     Record,
     Union,
     describe,
-    shown,
 )
 
 _INT_RANGES = {"int": 2**31, "long": 2**63}
 
 
 def default_problem(node: Node, value: Json) -> str | None:
-    """Why `value` is not a valid default for `node`, or None when it is."""
+    """Why `value` cannot be the default of a field of type `node` ("is not an int", "has an
+    item that is not a string"), or None when it can."""
     if isinstance(node, Union):
-        if not node.branches:
-            return "an empty union cannot have a default"
-        problem = default_problem(node.branches[0], value)
-        if problem:
-            return f"{problem} (a union's default must match its first branch)"
-        return None
-    if _default_fits(node, value):
-        return None
-    return f"default {shown(value)} does not match type {describe(node)}"
-
-
-def _default_fits(node: Node, value: Json) -> bool:
+        return _union_default_problem(node, value)
     if isinstance(node, Primitive):
-        return primitive_default_problem(node.type, value) is None
+        return primitive_default_problem(node.type, value)
     if isinstance(node, Enum):
-        return enum_default_problem(node.symbols, value) is None
+        return enum_default_problem(node.symbols, value)
     if isinstance(node, Fixed):
-        return fixed_default_problem(node.size, value) is None
+        return fixed_default_problem(node.size, value)
     if isinstance(node, Array | Map):
-        items = value if isinstance(node, Array) else value.values()
-        shaped = isinstance(value, list if isinstance(node, Array) else dict)
-        inner = node.items if isinstance(node, Array) else node.values
-        return shaped and all(default_problem(inner, v) is None for v in items)
-    if isinstance(node, Record):
-        return isinstance(value, dict) and all(
-            default_problem(f.type, value[f.name]) is None if f.name in value else f.has_default
-            for f in node.fields
-        )
-    return default_problem(node, value) is None
+        return _container_default_problem(node, value)
+    return _record_default_problem(node, value)
+
+
+def _union_default_problem(node: Union, value: Json) -> str | None:
+    if not node.branches:
+        return "is not allowed: the union is empty"
+    if default_problem(node.branches[0], value) is None:
+        return None
+    first = node.branches[0]
+    label = (first.logical or first.type) if isinstance(first, Primitive) else describe(first)
+    return f"does not match the union's first branch {label!r} (Avro requires it to)"
+
+
+def _container_default_problem(node: Array | Map, value: Json) -> str | None:
+    if isinstance(node, Array):
+        if not isinstance(value, list):
+            return f"is not an array, it is {json_type(value)}"
+        inner, members, noun = node.items, value, "an item"
+    else:
+        if not isinstance(value, dict):
+            return f"is not an object, it is {json_type(value)}"
+        inner, members, noun = node.values, list(value.values()), "a value"
+    problems = (default_problem(inner, member) for member in members)
+    return next((f"has {noun} that {problem}" for problem in problems if problem), None)
+
+
+def _record_default_problem(node: Record, value: Json) -> str | None:
+    if not isinstance(value, dict):
+        return f"is not an object, it is {json_type(value)}"
+    for field in node.fields:
+        if field.name in value:
+            problem = default_problem(field.type, value[field.name])
+            if problem:
+                return f"has field {field.name!r} that {problem}"
+        elif not field.has_default:
+            return f"lacks field {field.name!r}, which has no default of its own"
+    return None
 
 
 def primitive_default_problem(kind: str, value: Any) -> str | None:

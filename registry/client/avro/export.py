@@ -1,6 +1,9 @@
-"""The self-contained schema JSON fastavro reads, written from a parsed type tree: full
-names everywhere, each named type defined at its first use and named afterwards, every
-reference (a Confluent schema reference, a type from a sibling contract file) inlined.
+"""The self-contained schema JSON of a parsed type tree, as fastavro reads it and the
+contracts register it: each named type defined at its first use with its namespace written
+out (so moving it into a record of another namespace cannot change its full name) and
+referred to by full name afterwards, every reference (a Confluent schema reference, a type
+from a sibling contract file) inlined, docs, defaults, orders, aliases and custom
+properties kept.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from registry.client.avro.types import (
 
 
 def fastavro_schema(node: Node) -> Json:
-    """A self-contained schema for `fastavro.parse_schema`."""
+    """A self-contained schema for `fastavro.parse_schema` (or for registering)."""
     return _Exporter().visit(node)
 
 
@@ -64,17 +67,22 @@ class _Exporter(Visitor[Json]):
 
     def _field(self, f: Field) -> Json:
         out: dict[str, Json] = {**f.props, "name": f.name, "type": self.visit(f.type)}
+        if f.doc is not None:
+            out["doc"] = f.doc
         if f.has_default:
             out["default"] = f.default
+        if f.order != "ascending":
+            out["order"] = f.order
         if f.aliases:
             out["aliases"] = f.aliases
         return out
 
 
 def _named(node: Named, kind: str) -> dict[str, Json]:
-    out: dict[str, Json] = {**node.props, "name": node.fullname}
-    if node.space is None:
-        out["namespace"] = ""  # otherwise fastavro would file it under the enclosing namespace
+    # An empty namespace too, or fastavro would file it under the enclosing one.
+    out: dict[str, Json] = {**node.props, "name": node.name, "namespace": node.space or ""}
+    if node.doc is not None:
+        out["doc"] = node.doc
     if node.aliases:
         out["aliases"] = node.aliases
     out["type"] = kind

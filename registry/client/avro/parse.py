@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from registry.client.avro.canonical import write_canonical
@@ -36,6 +36,7 @@ from registry.client.avro.types import (
     Primitive,
     Record,
     Union,
+    describe,
     shown,
 )
 from registry.client.models import SchemaReference, SchemaType
@@ -50,7 +51,7 @@ _ORDERS = ("ascending", "descending", "ignore")
 _INT_MAX = 2**31 - 1
 
 
-class InvalidSchemaError(Exception):
+class InvalidSchemaError(ValueError):
     """The schema text is not a schema this registry accepts; the message says why."""
 
 
@@ -105,9 +106,29 @@ def parse_schema(
     return ParsedSchema(canonical, SchemaType.AVRO, refs, root, strict)
 
 
-def parse_json(value: Json, *, strict: bool = True) -> Node:
-    """The type tree of schema JSON already loaded (a dict, list or type name)."""
-    return _Parser(strict).parse(value, None, "")
+# Given a name as written and the full names it may mean, in Java's order of trying: the
+# type defined elsewhere (a sibling contract file), or None.
+Resolve = Callable[[str, list[str]], Node | None]
+
+
+def parse_json(value: Json, *, strict: bool = True, resolve: Resolve | None = None) -> Node:
+    """The type tree of schema JSON already loaded (a dict, list or type name); `resolve` is
+    asked for each name the schema uses but does not define."""
+    return _Parser(strict, resolve).parse(value, None, "")
+
+
+def schema_tree(schema: str | Mapping[str, Json]) -> Node:
+    """The lenient tree of a schema held as JSON text or as loaded JSON, as the readers of
+    registered and contract schemas take it."""
+    return parse_json(json.loads(schema) if isinstance(schema, str) else schema, strict=False)
+
+
+def record_tree(schema: str | Mapping[str, Json]) -> Record:
+    """`schema_tree` of a schema that must be a record (an event); InvalidSchemaError if not."""
+    root = schema_tree(schema)
+    if not isinstance(root, Record):
+        raise InvalidSchemaError(f"expected an Avro record schema, got {describe(root)}")
+    return root
 
 
 def _load_json(text: str, strict: bool) -> Json:
@@ -141,8 +162,9 @@ def _kind(value: Json) -> str:
 class _Parser:
     """Builds the type tree; `names` collects every named type, across references too."""
 
-    def __init__(self, strict: bool) -> None:
+    def __init__(self, strict: bool, resolve: Resolve | None = None) -> None:
         self.strict = strict
+        self.resolve = resolve
         self.names: dict[str, Record | Enum | Fixed] = {}
 
     def parse(self, node: Json, space: str | None, path: str) -> Node:
@@ -162,7 +184,9 @@ class _Parser:
         # Java's rule: a bare name is first qualified with the enclosing namespace, then tried
         # as it stands (the null namespace).
         qualified = full_name(name, None, space or "")
-        found = self.names.get(qualified) or self.names.get(name)
+        found: Node | None = self.names.get(qualified) or self.names.get(name)
+        if found is None and self.resolve is not None:
+            found = self.resolve(name, list(dict.fromkeys([qualified, name])))
         if found is None:
             raise InvalidSchemaError(f"{_at(path)}unknown type '{name}'")
         return found
@@ -256,7 +280,7 @@ class _Parser:
         default = node.get("default", NO_DEFAULT)
         default = _coerce_float_default(ftype, default)
         if self.strict and default is not NO_DEFAULT:
-            problem = default_problem(ftype, default)
+            problem = _default_mismatch(ftype, default)
             if problem:
                 raise InvalidSchemaError(f"field '{fpath}': {problem}")
         order = node.get("order", "ascending")
@@ -316,6 +340,18 @@ class _Parser:
             if repeated:
                 raise InvalidSchemaError(f"{_at(path)}union contains {repeated[0]} twice")
         return Union(branches)
+
+
+def _default_mismatch(node: Node, value: Json) -> str | None:
+    """The registry's wording of `default_problem`, naming the type the default misses."""
+    if default_problem(node, value) is None:
+        return None
+    if isinstance(node, Union):
+        if not node.branches:
+            return "an empty union cannot have a default"
+        miss = f"default {shown(value)} does not match type {describe(node.branches[0])}"
+        return f"{miss} (a union's default must match its first branch)"
+    return f"default {shown(value)} does not match type {describe(node)}"
 
 
 def _props(node: dict[str, Json], reserved: frozenset[str]) -> dict[str, Json]:

@@ -13,9 +13,15 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeAlias, TypeVar
 
 Json: TypeAlias = Any
+
+# Where Avro's date and timestamp logical types count from, and the largest finite float.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_DATE = date(1970, 1, 1)
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 class _NoDefault(enum.Enum):
@@ -110,6 +116,31 @@ Node: TypeAlias = Primitive | Array | Map | Union | Record | Enum | Fixed
 def shown(value: Json) -> str:
     """A JSON value as an error message quotes it: text in quotes, anything else as JSON."""
     return repr(value) if isinstance(value, str) else json.dumps(value)
+
+
+def children(node: Node) -> list[Node]:
+    """The types directly inside `node`: items, values, branches or field types."""
+    if isinstance(node, Array):
+        return [node.items]
+    if isinstance(node, Map):
+        return [node.values]
+    if isinstance(node, Union):
+        return list(node.branches)
+    return [f.type for f in node.fields] if isinstance(node, Record) else []
+
+
+def named_types(node: Node) -> dict[str, Record | Enum | Fixed]:
+    """Every named type in the tree of `node`, by full name, in order of first use."""
+    found: dict[str, Record | Enum | Fixed] = {}
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Named):
+            if current.fullname in found:
+                continue
+            found[current.fullname] = current
+        pending.extend(reversed(children(current)))
+    return found
 
 
 def describe(node: Node) -> str:

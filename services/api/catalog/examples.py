@@ -11,26 +11,16 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from contracts.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
+from registry.client.avro.parse import record_tree
+from registry.client.avro.types import Array, Enum, Fixed, Map, Primitive, Record, Union, Visitor
 from registry.client.payload import PayloadError, to_datum
 from services.api.catalog.event_types import EventType
 
 log = logging.getLogger(__name__)
-
-_PRIMITIVE_EXAMPLES: dict[str, Any] = {
-    "string": "text",
-    "int": 1,
-    "long": 1,
-    "float": 1.5,
-    "double": 1.5,
-    "boolean": True,
-    "bytes": "AA==",
-    "null": None,
-}
 
 
 def manifest_examples(schemas_dir: Path) -> dict[str, dict[str, Any]]:
@@ -66,35 +56,21 @@ def example_for(event_type: EventType, known: dict[str, dict[str, Any]]) -> dict
 
 def generate_example(avro: dict[str, Any]) -> dict[str, Any]:
     """A payload for the record `avro`, with every required field and no server field."""
-    named: dict[str, Any] = {}
     skipped = {*SERVER_OWNED_FIELDS, *CLIENT_OPTIONAL_FIELDS}
-    return {
-        spec["name"]: _value(spec["type"], named, spec["name"])
-        for spec in _fields(avro, named)
-        if spec["name"] not in skipped and "default" not in spec
-    }
+    example: dict[str, Any] = _Example().visit(record_tree(avro))
+    return {name: value for name, value in example.items() if name not in skipped}
 
 
-def _fields(record: dict[str, Any], named: dict[str, Any]) -> list[dict[str, Any]]:
-    named[record["name"]] = record
-    if record.get("namespace"):
-        named[f"{record['namespace']}.{record['name']}"] = record
-    fields: list[dict[str, Any]] = record.get("fields", [])
-    return fields
-
-
-def _value(avro: Any, named: dict[str, Any], name: str) -> Any:
-    if isinstance(avro, list):
-        branches = [branch for branch in avro if branch != "null"]
-        return _value(branches[0], named, name) if branches else None
-    if isinstance(avro, str):
-        if avro in _PRIMITIVE_EXAMPLES:
-            return _PRIMITIVE_EXAMPLES[avro]
-        found = named.get(avro) or named.get(avro.rpartition(".")[2])
-        return _value(found, named, name) if found is not None else None
-    return _complex(avro, named, name)
-
-
+_PRIMITIVE_EXAMPLES: dict[str, Any] = {
+    "string": "text",
+    "int": 1,
+    "long": 1,
+    "float": 1.5,
+    "double": 1.5,
+    "boolean": True,
+    "bytes": "AA==",
+    "null": None,
+}
 _LOGICAL_EXAMPLES = {
     "timestamp-millis": "2026-11-27T20:15:00Z",
     "timestamp-micros": "2026-11-27T20:15:00Z",
@@ -102,25 +78,50 @@ _LOGICAL_EXAMPLES = {
 }
 
 
-def _complex(avro: dict[str, Any], named: dict[str, Any], name: str) -> Any:
-    kind, logical = avro.get("type"), avro.get("logicalType")
-    if logical == "uuid":
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ugc:{name}"))
-    if logical in _LOGICAL_EXAMPLES:
-        return _LOGICAL_EXAMPLES[logical]
-    if kind in ("enum", "fixed"):
-        named[avro["name"]] = avro
-        if kind == "enum":
-            return avro["symbols"][0]
-        return base64.b64encode(bytes(int(avro["size"]))).decode()
-    makers: dict[str, Callable[[], Any]] = {
-        "record": lambda: {
-            spec["name"]: _value(spec["type"], named, spec["name"])
-            for spec in _fields(avro, named)
-            if "default" not in spec
-        },
-        "array": lambda: [_value(avro["items"], named, name)],
-        "map": lambda: {"key": _value(avro["values"], named, name)},
-    }
-    maker = makers.get(str(kind))
-    return maker() if maker is not None else _value(kind, named, name)
+class _Example(Visitor[Any]):
+    """A value of each type; a uuid is made from the name of the field that holds it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.field = ""
+        self.inside: set[str] = set()
+
+    def again(self, node: Record | Enum | Fixed, result: Any) -> Any:
+        # A record used again gets its own values (uuids follow the field's name).
+        return self.record(node) if isinstance(node, Record) else result
+
+    def recursive(self, node: Record | Enum | Fixed) -> Any:
+        return None  # contracts are trees; a registered recursive type stops here
+
+    def primitive(self, node: Primitive) -> Any:
+        if node.logical == "uuid":
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ugc:{self.field}"))
+        return _LOGICAL_EXAMPLES.get(node.logical or "", _PRIMITIVE_EXAMPLES.get(node.type))
+
+    def enum(self, node: Enum) -> Any:
+        return node.symbols[0]
+
+    def fixed(self, node: Fixed) -> Any:
+        return base64.b64encode(bytes(node.size)).decode()
+
+    def array(self, node: Array) -> Any:
+        return [self.visit(node.items)]
+
+    def map(self, node: Map) -> Any:
+        return {"key": self.visit(node.values)}
+
+    def union(self, node: Union) -> Any:
+        branches = [b for b in node.branches if not (isinstance(b, Primitive) and b.type == "null")]
+        return self.visit(branches[0]) if branches else None
+
+    def record(self, node: Record) -> Any:
+        if node.fullname in self.inside:
+            return None
+        self.inside.add(node.fullname)
+        example = {}
+        for field in node.fields:
+            if not field.has_default:
+                self.field = field.name
+                example[field.name] = self.visit(field.type)
+        self.inside.discard(node.fullname)
+        return example

@@ -94,5 +94,5 @@ def test_a_kind_the_visitor_does_not_handle_is_named_in_the_error() -> None:
 def test_the_fastavro_export_inlines_each_named_type_once() -> None:
     exported = parse_json(EVENT)
     text = json.dumps(fastavro_schema(exported))
-    assert text.count('"name": "ugc.Context"') == 1
+    assert text.count('"name": "Context", "namespace": "ugc"') == 1
     assert '"type": "ugc.Context"' in text
