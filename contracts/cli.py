@@ -44,19 +44,15 @@ from registry.client.errors import (
 )
 from registry.client.models import RegisteredSchema, Version
 from ugc.errors import UgcError
-from ugc.settings import UgcSettings, warn_unknown_environment
+from ugc.settings import RegistryClientSettings, warn_unknown_environment
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXPORT_DIR = Path("registered-schemas")
 
 
-class SchemasCliSettings(UgcSettings):
+class SchemasCliSettings(RegistryClientSettings):
     """Where `ugc schemas` finds the registry: UGC_REGISTRY_URL, _USERNAME, _PASSWORD."""
-
-    registry_url: str = "http://127.0.0.1:8081"
-    registry_username: str | None = None
-    registry_password: SecretStr | None = None
 
 
 class SchemasError(UgcError):
@@ -68,13 +64,15 @@ class Options:
     """The options every subcommand shares, with the settings already applied."""
 
     schemas_dir: Path
-    registry_url: str
-    username: str | None
-    password: str | None
+    settings: SchemasCliSettings
     as_json: bool
 
+    @property
+    def registry_url(self) -> str:
+        return self.settings.registry_url
+
     def client(self) -> RegistryClient:
-        return RegistryClient(self.registry_url, username=self.username, password=self.password)
+        return self.settings.registry_client()
 
     def contracts(self) -> list[Contract]:
         if not (self.schemas_dir / "manifest.toml").is_file():
@@ -129,17 +127,14 @@ def _read_options(
     password: str | None,
     as_json: bool,
 ) -> Options:
-    settings = SchemasCliSettings()
+    settings = SchemasCliSettings().overridden(
+        registry_url=registry_url,
+        registry_username=username,
+        registry_password=None if password is None else SecretStr(password),
+    )
     log.debug("schemas settings: %s", settings.masked())
     warn_unknown_environment()
-    secret = settings.registry_password.get_secret_value() if settings.registry_password else None
-    return Options(
-        schemas_dir=schemas_dir,
-        registry_url=registry_url or settings.registry_url,
-        username=username if username is not None else settings.registry_username,
-        password=password if password is not None else secret,
-        as_json=as_json,
-    )
+    return Options(schemas_dir=schemas_dir, settings=settings, as_json=as_json)
 
 
 def _common(command: Callable[..., None]) -> Callable[..., None]:

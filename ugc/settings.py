@@ -1,20 +1,26 @@
 """The base of every process's settings: `UGC_*` environment variables, read once.
 
 Each process (registry, api, etl, console, the local stack) declares one subclass of
-`UgcSettings`. Because all processes share one environment, a variable is "unknown" only
-when no settings class anywhere declares it; `warn_unknown_environment` names such
-variables instead of letting a typo fall back silently to a default.
+`UgcSettings`, mixing in what it is a client of: `KafkaClientSettings` (bootstrap servers and
+SASL/SSL, rendered once as librdkafka's configuration by `kafka_config()`) and
+`RegistryClientSettings` (the registry's URL and credentials, `registry_client()`). Because
+all processes share one environment, a variable is "unknown" only when no settings class
+anywhere declares it; `warn_unknown_environment` names such variables instead of letting a
+typo fall back silently to a default.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from registry.client.client import RegistryClient
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,63 @@ def warn_unknown_environment(environ: dict[str, str] | None = None) -> list[str]
     for name in unknown:
         log.warning("ignoring unknown environment variable %s (no UGC setting has that name)", name)
     return unknown
+
+
+class KafkaClientSettings(UgcSettings):
+    """How a process reaches Kafka: UGC_KAFKA_BOOTSTRAP, and for a secured cluster
+    UGC_KAFKA_SECURITY_PROTOCOL with UGC_KAFKA_SASL_* and UGC_KAFKA_SSL_*."""
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None  # PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_location: Path | None = None
+    kafka_ssl_certificate_location: Path | None = None
+    kafka_ssl_key_location: Path | None = None
+    kafka_ssl_key_password: SecretStr | None = None
+
+    def kafka_config(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """librdkafka's configuration for these settings (the one place secrets are revealed
+        to a Kafka client), with `overrides` on top."""
+        options: dict[str, Any] = {
+            "bootstrap.servers": self.kafka_bootstrap,
+            "security.protocol": self.kafka_security_protocol,
+            "sasl.mechanism": self.kafka_sasl_mechanism,
+            "sasl.username": self.kafka_sasl_username,
+            "sasl.password": _reveal(self.kafka_sasl_password),
+            "ssl.ca.location": self.kafka_ssl_ca_location,
+            "ssl.certificate.location": self.kafka_ssl_certificate_location,
+            "ssl.key.location": self.kafka_ssl_key_location,
+            "ssl.key.password": _reveal(self.kafka_ssl_key_password),
+        }
+        options |= overrides or {}
+        return {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in options.items()
+            if value is not None
+        }
+
+
+class RegistryClientSettings(UgcSettings):
+    """How a process reaches the schema registry: UGC_REGISTRY_URL, and HTTP Basic
+    credentials UGC_REGISTRY_USERNAME / UGC_REGISTRY_PASSWORD when it asks for them."""
+
+    registry_url: str = "http://127.0.0.1:8081"
+    registry_username: str | None = None
+    registry_password: SecretStr | None = None
+
+    def registry_client(self, timeout: float = 10.0) -> RegistryClient:
+        return RegistryClient(
+            self.registry_url,
+            username=self.registry_username,
+            password=_reveal(self.registry_password),
+            timeout=timeout,
+        )
+
+
+def _reveal(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
 
 
 class StackSettings(UgcSettings):

@@ -45,6 +45,7 @@ def create_app(
             settings.kafka_bootstrap,
             settings.registry_topic,
             timeout=settings.registry_store_timeout,
+            client_config=settings.kafka_config(),
         )
         kafka_store.start()
         store = kafka_store

@@ -48,7 +48,7 @@ def _require_kafka(settings: RegistrySettings) -> None:
 
     from ugc.errors import UgcError
 
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "log_level": 0})
+    admin = AdminClient(settings.kafka_config({"log_level": 0}))
     try:
         admin.list_topics(timeout=settings.registry_store_timeout)
     except KafkaException as exc:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from ugc.settings import UgcSettings
+from ugc.settings import KafkaClientSettings
 
 
-class RegistrySettings(UgcSettings):
-    kafka_bootstrap: str = "127.0.0.1:9092"
+class RegistrySettings(KafkaClientSettings):
     registry_topic: str = "_schemas"
     registry_host: str = "127.0.0.1"
     registry_port: int = 8081

@@ -15,7 +15,6 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from registry.client.client import RegistryClient
 from registry.client.protocol import SchemaRegistry
 from services.api import errors
 from services.api.auth import TokenVerifier
@@ -44,9 +43,9 @@ def create_app(
 ) -> Flask:
     settings = settings or ApiSettings()
     settings.warn_if_insecure()
-    registry = registry or RegistryClient(settings.registry_url, timeout=5.0)
+    registry = registry or settings.registry_client(timeout=5.0)
     producer = producer or KafkaEventProducer(
-        settings.kafka_bootstrap,
+        settings.kafka_config(),
         delivery_timeout=settings.api_delivery_timeout,
         linger_ms=settings.api_linger_ms,
         compression=settings.api_compression,

@@ -22,7 +22,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -153,7 +153,7 @@ class KafkaEventProducer:
 
     def __init__(
         self,
-        bootstrap: str,
+        client: str | Mapping[str, Any],
         *,
         delivery_timeout: float = 10.0,
         linger_ms: float = 5.0,
@@ -162,8 +162,10 @@ class KafkaEventProducer:
         retry_after: int = 1,
         extra: dict[str, Any] | None = None,
     ) -> None:
+        # `client`: bootstrap servers, or `KafkaClientSettings.kafka_config()`.
+        common = {"bootstrap.servers": client} if isinstance(client, str) else dict(client)
         self._config: dict[str, Any] = {
-            "bootstrap.servers": bootstrap,
+            **common,
             "acks": "all",
             "enable.idempotence": True,
             "compression.type": compression,

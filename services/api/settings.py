@@ -12,16 +12,14 @@ from typing import Literal
 
 from pydantic import SecretStr
 
-from ugc.settings import UgcSettings
+from ugc.settings import KafkaClientSettings, RegistryClientSettings
 
 log = logging.getLogger(__name__)
 
 DEV_JWT_SECRET = "ugc-local-development-secret-change-me"
 
 
-class ApiSettings(UgcSettings):
-    kafka_bootstrap: str = "127.0.0.1:9092"
-    registry_url: str = "http://127.0.0.1:8081"
+class ApiSettings(KafkaClientSettings, RegistryClientSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 2

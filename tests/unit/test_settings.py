@@ -5,7 +5,13 @@ import logging
 import pytest
 from pydantic import SecretStr
 
-from ugc.settings import StackSettings, UgcSettings, warn_unknown_environment
+from ugc.settings import (
+    KafkaClientSettings,
+    RegistryClientSettings,
+    StackSettings,
+    UgcSettings,
+    warn_unknown_environment,
+)
 
 
 class _WithSecret(UgcSettings):
@@ -38,3 +44,53 @@ def test_overridden_takes_the_given_options_and_keeps_the_rest() -> None:
     changed = settings.overridden(api_port=9000, registry_port=None)
     assert (changed.api_port, changed.registry_port) == (9000, 8081)
     assert settings.api_port == 8000
+
+
+def test_kafka_config_is_just_the_bootstrap_for_a_plaintext_cluster() -> None:
+    settings = KafkaClientSettings(kafka_bootstrap="k1:9092,k2:9092")
+    assert settings.kafka_config({"log_level": 0}) == {
+        "bootstrap.servers": "k1:9092,k2:9092",
+        "security.protocol": "PLAINTEXT",
+        "log_level": 0,
+    }
+
+
+def test_kafka_config_renders_sasl_and_ssl_with_the_secrets_masked_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UGC_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("UGC_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("UGC_KAFKA_SASL_USERNAME", "etl")
+    monkeypatch.setenv("UGC_KAFKA_SASL_PASSWORD", "pw")
+    monkeypatch.setenv("UGC_KAFKA_SSL_CA_LOCATION", "/etc/ca.pem")
+    settings = KafkaClientSettings()
+
+    config = settings.kafka_config()
+
+    assert config == {
+        "bootstrap.servers": "127.0.0.1:9092",
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "etl",
+        "sasl.password": "pw",
+        "ssl.ca.location": "/etc/ca.pem",
+    }
+    assert settings.masked()["kafka_sasl_password"] == "**********"
+
+
+def test_registry_client_settings_carry_the_credentials() -> None:
+    settings = RegistryClientSettings(
+        registry_url="http://registry:8081", registry_username="ci", registry_password="pw"
+    )
+    with settings.registry_client() as client:
+        assert repr(client) == "RegistryClient('http://registry:8081' as 'ci')"
+    assert settings.masked()["registry_password"] == "**********"
+
+
+def test_the_api_and_the_registry_share_the_client_settings() -> None:
+    from registry.server.settings import RegistrySettings
+    from services.api.settings import ApiSettings
+
+    assert issubclass(ApiSettings, KafkaClientSettings)
+    assert issubclass(ApiSettings, RegistryClientSettings)
+    assert issubclass(RegistrySettings, KafkaClientSettings)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import contracts.cli
+import ugc.settings
 from contracts.diff import diff_schemas
 from contracts.loading import load_contracts
 from registry.client.client import RegistryClient
@@ -307,7 +307,7 @@ def test_registry_dying_midway_reports_exactly_what_was_registered(
                 running.stop()
             return super().register(*args, **kwargs)
 
-    monkeypatch.setattr(contracts.cli, "RegistryClient", DyingAfterThree)
+    monkeypatch.setattr(ugc.settings, "RegistryClient", DyingAfterThree)
 
     result = cli_on(running.url, schemas_dir)("register", "--json")
 
