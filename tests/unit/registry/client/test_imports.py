@@ -1,30 +1,20 @@
-"""The client library's dependency line: `registry.client` never imports `registry.server`."""
+"""The layering holds: import-linter's contracts (pyproject.toml, also run by scripts/check),
+among them the client library's line: `registry.client` never imports `registry.server`."""
 
 from __future__ import annotations
 
-import ast
+import subprocess
+import sys
 from pathlib import Path
 
-import registry.client
-
-CLIENT_DIR = Path(registry.client.__file__).parent
+ROOT = Path(__file__).resolve().parents[4]
 
 
-def _imported_modules(path: Path) -> set[str]:
-    modules: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.add(node.module)
-    return modules
-
-
-def test_registry_client_never_imports_the_server() -> None:
-    offenders = {
-        str(path.relative_to(CLIENT_DIR)): sorted(
-            m for m in _imported_modules(path) if m.startswith("registry.server")
-        )
-        for path in CLIENT_DIR.rglob("*.py")
-    }
-    assert not {name: mods for name, mods in offenders.items() if mods}
+def test_registry_client_never_imports_the_server_and_every_layer_holds() -> None:
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+    assert "registry.client is the protocol library" in result.stdout
+    assert "0 broken" in result.stdout
