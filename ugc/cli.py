@@ -14,12 +14,12 @@ from rich.table import Table
 
 from compare.cli import bench_compare
 from contracts.cli import schemas_group
-from registry.bench import bench_registry
 from registry.server.cli import registry_group
-from services.api.bench import bench_api
 from services.api.cli import api_group, demo, token
 from ugc import logs, stack
 from ugc.bench import bench_group
+from ugc.bench.api import bench_api
+from ugc.bench.registry import bench_registry
 from ugc.errors import UgcError
 from ugc.kafka.cli import kafka_group
 from ugc.settings import StackSettings

@@ -8,23 +8,9 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from services.api.bench import parse_wrk
 from services.api.demo import run_demo, visits
 from tests.unit.services.api.conftest import SECRET, USER, FakeProducer
 from ugc.cli import main
-
-WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/healthz
-  2 threads and 32 connections
-  Latency Distribution
-     50%    7.25ms
-     75%    9.10ms
-     90%   12.00ms
-     99%  850.00us
-  35000 requests in 10.00s, 5.1MB read
-  Non-2xx or 3xx responses: 12
-Requests/sec:   3500.50
-Transfer/sec:    520.00KB
-"""
 
 
 def test_token_command_mints_a_token_for_the_user(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,12 +42,6 @@ def test_demo_sends_valid_traffic_through_the_api(
     summary = run_demo("http://api", SECRET, 300, seed=7, concurrency=2, transport=transport)
     assert not summary.failed
     assert sum(summary.accepted.values()) == 300 == len(producer.messages)
-
-
-def test_bench_reads_wrk_figures() -> None:
-    result = parse_wrk("(a)", WRK_OUTPUT, 100)
-    assert (result.requests_per_s, result.events_per_s) == (3500.5, 350050.0)
-    assert (result.p50_ms, result.p99_ms, result.errors) == (7.25, 0.85, 12)
 
 
 def test_bench_group_offers_the_api_benchmark() -> None:

@@ -19,10 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +29,7 @@ from pathlib import Path
 import click
 import httpx
 
+from ugc.bench.wrk import parse_wrk, run_wrk
 from ugc.errors import SetupError
 from ugc.kafka.broker import LocalKafka
 from ugc.process import ManagedProcess, free_port
@@ -92,21 +90,8 @@ def _wait_healthy(url: str, server: ManagedProcess, timeout: float = 60.0) -> No
 
 def _wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms) of GETs on url."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SetupError("wrk is not installed: apt-get install wrk (it generates the load)")
-    argv = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    output = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    return rate, _wrk_latency(output, "50%"), _wrk_latency(output, "99%")
-
-
-def _wrk_latency(output: str, label: str) -> float:
-    match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output)
-    if match is None:
-        return float("nan")
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
-    return float(match.group(1)) * scale
+    figures = parse_wrk(url, run_wrk(url, None, connections, seconds), 1)
+    return figures.requests_per_s, figures.p50_ms, figures.p99_ms
 
 
 def _register_latencies(client: httpx.Client, count: int) -> list[float]:

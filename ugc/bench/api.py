@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ from flask import Flask, request
 from services.api.auth import mint_token
 from services.api.producer import Delivery, OutgoingMessage
 from services.api.settings import ApiSettings
+from ugc.bench.wrk import WrkResult, parse_wrk, run_wrk
 from ugc.errors import SetupError, UgcError
 from ugc.process import free_port
 
@@ -100,48 +100,6 @@ def serve_for_bench(which: str, port: int, workers: int, threads: int, worker_cl
     )
 
 
-@dataclass(frozen=True)
-class WrkResult:
-    name: str
-    requests_per_s: float
-    events_per_request: int
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-    @property
-    def events_per_s(self) -> float:
-        return self.requests_per_s * self.events_per_request
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _latency(output: str, percentile: str) -> float:
-    match = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
-
-
-def parse_wrk(name: str, output: str, events_per_request: int) -> WrkResult:
-    """The figures of one wrk run with --latency."""
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if rate is None:
-        raise UgcError(f"wrk printed no Requests/sec:\n{output}")
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    errors = int(bad.group(1)) if bad else 0
-    if socket_errors:
-        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
-    return WrkResult(
-        name,
-        float(rate.group(1)),
-        events_per_request,
-        _latency(output, "50"),
-        _latency(output, "99"),
-        errors,
-    )
-
-
 class _Server:
     """A bench server in a subprocess, on a free port, stopped on exit."""
 
@@ -153,7 +111,7 @@ class _Server:
         patch = "from gevent import monkey; monkey.patch_all(); "
         code = (
             (patch if server.worker_class == "gevent" else "")
-            + ("from services.api.bench import serve_for_bench as s; ")
+            + ("from ugc.bench.api import serve_for_bench as s; ")
             + (
                 f"s({which!r}, {self.port}, {server.workers}, {server.threads}, "
                 f"{server.worker_class!r})"
@@ -189,18 +147,6 @@ class _Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-def run_wrk(url: str, script: Path | None, connections: int, seconds: int) -> str:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    if script is not None:
-        command += ["-s", str(script)]
-    done = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
-    )
-    if done.returncode != 0:
-        raise UgcError(f"wrk failed: {done.stderr.strip()}")
-    return done.stdout
 
 
 def _script(directory: Path, name: str, token: str, body: Any) -> Path:
