@@ -1,18 +1,28 @@
 """`ugc up`, `ugc status` and `ugc down` as a newcomer runs them: every component starts
-healthy on its port, status tells, and down leaves no process behind."""
+healthy on its port, status tells, the contracts register, events sent to the running API
+come back decoded from Kafka, and down leaves no process behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
+from confluent_kafka import Consumer, TopicPartition
 
+from registry.client.client import RegistryClient
+from registry.client.serdes import AvroDeserializer
 from ugc.process import free_port
 
 UGC = [sys.executable, "-m", "ugc"]
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+USER = "5f0c3b4e-1d2a-4c6b-8e9f-0a1b2c3d4e5f"
 
 
 def _processes_under(data_dir: Path) -> list[str]:
@@ -31,6 +41,59 @@ def _processes_under(data_dir: Path) -> list[str]:
     return found
 
 
+def _post_until_known(url: str, token: str, body: Any) -> httpx.Response:
+    """POST, waiting out the API's catalog refresh (it may have looked before registration)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 30
+    while True:
+        response = httpx.post(url, json=body, headers=headers, timeout=30)
+        if response.status_code != 404 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.5)
+
+
+def _read_back(bootstrap: str, registry: str, where: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records at each acknowledged (topic, partition, offset), decoded through the registry."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"e2e-{uuid.uuid4()}"})
+    decoded = []
+    try:
+        with RegistryClient(registry) as client:
+            deserializer = AvroDeserializer(client)
+            for spot in where:
+                consumer.assign([TopicPartition(spot["topic"], spot["partition"], spot["offset"])])
+                message = consumer.poll(30)
+                assert message is not None and message.error() is None, spot
+                decoded.append(deserializer.deserialize(message.value()))
+    finally:
+        consumer.close()
+    return decoded
+
+
+def _events_through_the_api(env: dict[str, str], ugc: Any) -> None:
+    registry, api = env["UGC_REGISTRY_URL"], f"http://127.0.0.1:{env['UGC_API_PORT']}"
+    registered = ugc("schemas", "register", "--schemas-dir", str(SCHEMAS))
+    assert registered.returncode == 0, registered.stdout + registered.stderr
+    token = ugc("token", "--user", USER).stdout.strip()
+    examples = {p.stem: json.loads(p.read_text()) for p in (SCHEMAS / "examples").glob("*.json")}
+
+    single = _post_until_known(f"{api}/api/v1/events/film_rating", token, examples["film_rating"])
+    assert single.status_code == 202, single.text
+    batch = [{"type": name, "event": event} for name, event in sorted(examples.items())]
+    accepted = _post_until_known(f"{api}/api/v1/events", token, batch)
+    assert accepted.status_code == 202, accepted.text
+    where = [single.json(), *accepted.json()["results"]]
+
+    decoded = _read_back(f"127.0.0.1:{env['UGC_KAFKA_PORT']}", registry, where)
+
+    sent = [("film_rating", examples["film_rating"]), *((i["type"], i["event"]) for i in batch)]
+    assert len(decoded) == len(sent) == len(examples) + 1
+    for spot, event, (event_type, example) in zip(where, decoded, sent, strict=True):
+        assert spot["topic"] == f"ugc.{event_type}"
+        assert str(event["event_id"]) == spot["event_id"]
+        assert str(event["user_id"]) == USER
+        assert event["context"]["app"] == example["context"]["app"]
+
+
 def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) -> None:
     data_dir = (tmp_path / "var").resolve()
     registry_port = free_port()
@@ -40,6 +103,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         "UGC_KAFKA_PORT": str(free_port()),
         "UGC_REGISTRY_PORT": str(registry_port),
         "UGC_API_PORT": str(free_port()),
+        "UGC_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
     }
 
     def ugc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -66,6 +130,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
             f"{registry}/subjects/e2e-value/versions", json={"schema": '"string"'}
         )
         assert registered.json() == {"id": 1}
+        _events_through_the_api(env, ugc)
     finally:
         down = ugc("down")
     assert down.returncode == 0

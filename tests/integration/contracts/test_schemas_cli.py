@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import ugc.settings
 from contracts.diff import diff_schemas
 from contracts.loading import load_contracts
 from registry.client.client import RegistryClient
 from registry.client.models import CompatibilityLevel, Subject
 from tests.conftest import RunningRegistry
+from ugc import settings as ugc_settings
 from ugc.cli import main
 from ugc.process import free_port
 
@@ -307,7 +307,7 @@ def test_registry_dying_midway_reports_exactly_what_was_registered(
                 running.stop()
             return super().register(*args, **kwargs)
 
-    monkeypatch.setattr(ugc.settings, "RegistryClient", DyingAfterThree)
+    monkeypatch.setattr(ugc_settings, "RegistryClient", DyingAfterThree)
 
     result = cli_on(running.url, schemas_dir)("register", "--json")
 
