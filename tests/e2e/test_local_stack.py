@@ -127,7 +127,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         registry = f"http://127.0.0.1:{registry_port}"
         assert httpx.get(f"{registry}/healthz").json()["status"] == "ok"
         registered = httpx.post(
-            f"{registry}/subjects/e2e-value/versions", json={"schema": '"string"'}
+            f"{registry}/subjects/e2e-value/versions", json={"schema": '"string"'}, timeout=30
         )
         assert registered.json() == {"id": 1}
         _events_through_the_api(env, ugc)
