@@ -35,9 +35,11 @@ def default_problem(node: Node, value: Json) -> str | None:
     if isinstance(node, Primitive):
         return primitive_default_problem(node.type, value)
     if isinstance(node, Enum):
-        return enum_default_problem(node.symbols, value)
+        symbols = ", ".join(node.symbols)
+        return None if value in node.symbols else f"is not one of the symbols {symbols}"
     if isinstance(node, Fixed):
-        return fixed_default_problem(node.size, value)
+        fits = isinstance(value, str) and len(value) == node.size
+        return None if fits else f"is not a string of {node.size} characters"
     if isinstance(node, Array | Map):
         return _container_default_problem(node, value)
     return _record_default_problem(node, value)
@@ -98,14 +100,3 @@ def primitive_default_problem(kind: str, value: Any) -> str | None:
         "bytes": isinstance(value, str) and all(ord(char) < 256 for char in value),
     }
     return None if checks[kind] else f"is not a {kind}"
-
-
-def enum_default_problem(symbols: list[str], value: Any) -> str | None:
-    """Why `value` cannot be the default of an enum of `symbols`, or None if it can."""
-    return None if value in symbols else f"is not one of the symbols {', '.join(symbols)}"
-
-
-def fixed_default_problem(size: Any, value: Any) -> str | None:
-    """Why `value` cannot be the default of a fixed of `size` bytes, or None if it can."""
-    ok = isinstance(value, str) and len(value) == size
-    return None if ok else f"is not a string of {size} characters"

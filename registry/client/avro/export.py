@@ -12,78 +12,48 @@ from registry.client.avro.types import (
     Array,
     Enum,
     Field,
-    Fixed,
     Json,
     Map,
-    Named,
     Node,
     Primitive,
     Record,
     Union,
-    Visitor,
 )
 
 
-def fastavro_schema(node: Node) -> Json:
+def fastavro_schema(node: Node, seen: set[str] | None = None) -> Json:
     """A self-contained schema for `fastavro.parse_schema` (or for registering)."""
-    return _Exporter().visit(node)
-
-
-class _Exporter(Visitor[Json]):
-    def again(self, node: Record | Enum | Fixed, result: Json) -> Json:
-        return node.fullname
-
-    def recursive(self, node: Record | Enum | Fixed) -> Json:
-        return node.fullname
-
-    def primitive(self, node: Primitive) -> Json:
+    seen = set() if seen is None else seen
+    if isinstance(node, Primitive):
         return {"type": node.type, **node.props} if node.props else node.type
-
-    def array(self, node: Array) -> Json:
-        return {"type": "array", "items": self.visit(node.items), **node.props}
-
-    def map(self, node: Map) -> Json:
-        return {"type": "map", "values": self.visit(node.values), **node.props}
-
-    def union(self, node: Union) -> Json:
-        return [self.visit(branch) for branch in node.branches]
-
-    def record(self, node: Record) -> Json:
-        out = _named(node, "error" if node.is_error else "record")
-        out["fields"] = [self._field(f) for f in node.fields]
-        return out
-
-    def enum(self, node: Enum) -> Json:
-        out = _named(node, "enum")
-        out["symbols"] = node.symbols
-        if node.default is not None:
-            out["default"] = node.default
-        return out
-
-    def fixed(self, node: Fixed) -> Json:
-        out = _named(node, "fixed")
-        out["size"] = node.size
-        return out
-
-    def _field(self, f: Field) -> Json:
-        out: dict[str, Json] = {**f.props, "name": f.name, "type": self.visit(f.type)}
-        if f.doc is not None:
-            out["doc"] = f.doc
-        if f.has_default:
-            out["default"] = f.default
-        if f.order != "ascending":
-            out["order"] = f.order
-        if f.aliases:
-            out["aliases"] = f.aliases
-        return out
-
-
-def _named(node: Named, kind: str) -> dict[str, Json]:
+    if isinstance(node, Array):
+        return {"type": "array", "items": fastavro_schema(node.items, seen), **node.props}
+    if isinstance(node, Map):
+        return {"type": "map", "values": fastavro_schema(node.values, seen), **node.props}
+    if isinstance(node, Union):
+        return [fastavro_schema(branch, seen) for branch in node.branches]
+    if node.fullname in seen:
+        return node.fullname
+    seen.add(node.fullname)
     # An empty namespace too, or fastavro would file it under the enclosing one.
     out: dict[str, Json] = {**node.props, "name": node.name, "namespace": node.space or ""}
-    if node.doc is not None:
-        out["doc"] = node.doc
-    if node.aliases:
-        out["aliases"] = node.aliases
-    out["type"] = kind
+    out |= {"doc": node.doc} if node.doc is not None else {}
+    out |= {"aliases": node.aliases} if node.aliases else {}
+    if isinstance(node, Record):
+        out["type"] = "error" if node.is_error else "record"
+        out["fields"] = [_field(f, seen) for f in node.fields]
+    elif isinstance(node, Enum):
+        out |= {"type": "enum", "symbols": node.symbols}
+        out |= {"default": node.default} if node.default is not None else {}
+    else:
+        out |= {"type": "fixed", "size": node.size}
+    return out
+
+
+def _field(f: Field, seen: set[str]) -> Json:
+    out: dict[str, Json] = {**f.props, "name": f.name, "type": fastavro_schema(f.type, seen)}
+    out |= {"doc": f.doc} if f.doc is not None else {}
+    out |= {"default": f.default} if f.has_default else {}
+    out |= {"order": f.order} if f.order != "ascending" else {}
+    out |= {"aliases": f.aliases} if f.aliases else {}
     return out

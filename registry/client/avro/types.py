@@ -164,13 +164,14 @@ class RecursiveTypeError(ValueError):
 
 
 class Visitor(Generic[T]):
-    """A fold over a type tree: `visit` calls the method named after the node's kind.
+    """A fold over a type tree: `visit` calls the method named after the node's kind, which
+    a subclass defines for each kind it handles (`primitive`, `array`, `map`, `union`,
+    `record`, `enum`, `fixed`, each taking the node); any other kind raises TypeError.
 
     A named type (record, enum, fixed) is visited once per visitor: a later use anywhere
     returns `again(node, result)` (by default the same result), and a use inside its own
     definition, which only a recursive type has, returns `recursive(node)` (by default a
-    `RecursiveTypeError`; `result_of(name)` lets an override bind late). A kind a visitor
-    does not override raises TypeError naming the type.
+    `RecursiveTypeError`; `result_of(name)` lets an override bind late).
     """
 
     def __init__(self) -> None:
@@ -198,7 +199,9 @@ class Visitor(Generic[T]):
         return self._done[name]
 
     def _dispatch(self, node: Node) -> T:
-        method = getattr(self, _METHODS[type(node)])
+        method = getattr(self, _METHODS[type(node)], None)
+        if method is None:
+            raise TypeError(f"{type(self).__name__} does not handle {describe(node)}")
         result: T = method(node)
         return result
 
@@ -207,30 +210,6 @@ class Visitor(Generic[T]):
 
     def recursive(self, node: Record | Enum | Fixed) -> T:
         raise RecursiveTypeError(f"{node.fullname} is defined in terms of itself")
-
-    def _unhandled(self, node: Node) -> T:
-        raise TypeError(f"{type(self).__name__} does not handle {describe(node)}")
-
-    def primitive(self, node: Primitive) -> T:
-        return self._unhandled(node)
-
-    def array(self, node: Array) -> T:
-        return self._unhandled(node)
-
-    def map(self, node: Map) -> T:
-        return self._unhandled(node)
-
-    def union(self, node: Union) -> T:
-        return self._unhandled(node)
-
-    def record(self, node: Record) -> T:
-        return self._unhandled(node)
-
-    def enum(self, node: Enum) -> T:
-        return self._unhandled(node)
-
-    def fixed(self, node: Fixed) -> T:
-        return self._unhandled(node)
 
 
 _METHODS: dict[type, str] = {
