@@ -25,18 +25,6 @@ from registry.client.models import CompatibilityLevel, RegisteredSchema, Subject
 from registry.client.protocol import Latest, SchemaRegistry
 from ugc.errors import UgcError
 
-__all__ = [
-    "Action",
-    "Conflict",
-    "Outcome",
-    "PartialRegistrationError",
-    "Step",
-    "apply",
-    "plan",
-    "plan_one",
-    "registered_versions",
-]
-
 # "new schema cannot read data written with version 3: field 'b': ... (READER_FIELD_...)"
 _VERSION = re.compile(r"\bversion (\d+)\b")
 _FIELD = re.compile(r"\bfield '([^']+)'")

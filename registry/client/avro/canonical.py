@@ -24,8 +24,6 @@ from registry.client.avro.types import (
     Union,
 )
 
-__all__ = ["encode_json", "write_canonical"]
-
 
 def write_canonical(root: Node, known: set[str]) -> str:
     """The canonical text of `root`; types named in `known` (a reference's top-level type,
