@@ -147,17 +147,16 @@ class _Compiler(Visitor[Write]):
         raise _UnsupportedError(f"logical type {node.logical}")
 
     def union(self, node: Union) -> Write:
-        kinds = [isinstance(b, Primitive) and b.type == "null" for b in node.branches]
-        if len(kinds) != 2 or kinds.count(True) != 1:
+        if len(node.branches) != 2 or len(node.non_null) != 1:
             raise _UnsupportedError("only [null, T] unions are compiled")
-        null_index = kinds.index(True)
-        inner = self.visit(node.branches[1 - null_index])
+        value_index = node.branches.index(node.non_null[0])
+        inner = self.visit(node.non_null[0])
 
         def write(value: Any, out: bytearray) -> None:
             if value is None:
-                out.append(null_index * 2)
+                out.append((1 - value_index) * 2)
             else:
-                out.append((1 - null_index) * 2)
+                out.append(value_index * 2)
                 inner(value, out)
 
         return write

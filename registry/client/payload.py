@@ -148,7 +148,7 @@ class _Builder(Visitor[Make]):
         return lambda options: AvroMap(keys=AvroString(), values=values({}), **options)
 
     def union(self, node: Union) -> Make:
-        others = [b for b in node.branches if not (isinstance(b, Primitive) and b.type == "null")]
+        others = node.non_null
         nullable = len(others) < len(node.branches)
         if len(others) == 1:
             inner = self.visit(others[0])

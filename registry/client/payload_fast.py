@@ -27,7 +27,6 @@ from registry.client.avro.types import (
     Enum,
     Fixed,
     Map,
-    Node,
     Primitive,
     Record,
     Union,
@@ -191,7 +190,7 @@ class _Compiler(Visitor[Convert]):
         return _map(self.visit(node.values))
 
     def union(self, node: Union) -> Convert:
-        others = [b for b in node.branches if not _is_null(b)]
+        others = node.non_null
         if len(others) != 1:
             return _slow
         inner = self.visit(others[0])
@@ -212,10 +211,6 @@ class _Compiler(Visitor[Convert]):
                 how = _SKIP
             plan.append((field.name, self.visit(field.type), how, field.default))
         return _record_converter(plan, frozenset(name for name, *_ in plan))
-
-
-def _is_null(node: Node) -> bool:
-    return isinstance(node, Primitive) and node.type == "null"
 
 
 def _record_converter(

@@ -117,15 +117,11 @@ def parse_json(value: Json, *, strict: bool = True, resolve: Resolve | None = No
     return _Parser(strict, resolve).parse(value, None, "")
 
 
-def schema_tree(schema: str | Mapping[str, Json]) -> Node:
-    """The lenient tree of a schema held as JSON text or as loaded JSON, as the readers of
-    registered and contract schemas take it."""
-    return parse_json(json.loads(schema) if isinstance(schema, str) else schema, strict=False)
-
-
 def record_tree(schema: str | Mapping[str, Json]) -> Record:
-    """`schema_tree` of a schema that must be a record (an event); InvalidSchemaError if not."""
-    root = schema_tree(schema)
+    """The lenient tree of a record schema (an event) held as JSON text or as loaded JSON, as
+    the readers of registered and contract schemas take it; InvalidSchemaError if it is not
+    a record."""
+    root = parse_json(json.loads(schema) if isinstance(schema, str) else schema, strict=False)
     if not isinstance(root, Record):
         raise InvalidSchemaError(f"expected an Avro record schema, got {describe(root)}")
     return root

@@ -59,6 +59,11 @@ class Map:
 class Union:
     branches: list[Node]
 
+    @property
+    def non_null(self) -> list[Node]:
+        """The branches other than `null`: one for an optional field's `[null, T]`."""
+        return [b for b in self.branches if not (isinstance(b, Primitive) and b.type == "null")]
+
 
 @dataclass(eq=False)
 class Named:

@@ -111,8 +111,7 @@ class _Example(Visitor[Any]):
         return {"key": self.visit(node.values)}
 
     def union(self, node: Union) -> Any:
-        branches = [b for b in node.branches if not (isinstance(b, Primitive) and b.type == "null")]
-        return self.visit(branches[0]) if branches else None
+        return self.visit(node.non_null[0]) if node.non_null else None
 
     def record(self, node: Record) -> Any:
         if node.fullname in self.inside:
