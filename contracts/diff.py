@@ -142,7 +142,7 @@ def _renames(before: Mapping[str, FieldInfo], after: Mapping[str, FieldInfo]) ->
 def flatten_fields(schema: str | Mapping[str, Any]) -> dict[str, FieldInfo]:
     """Every field of the record `schema` and of the records nested in it, by dotted path."""
     fields: dict[str, FieldInfo] = {}
-    _flatten(record_tree(schema), "", fields, (), label=_Label(), key=_Key())
+    _flatten(record_tree(schema), "", fields, (), _Type())
     return fields
 
 
@@ -151,24 +151,23 @@ def _flatten(
     prefix: str,
     out: dict[str, FieldInfo],
     inside: tuple[str, ...],
-    *,
-    label: _Label,
-    key: _Key,
+    types: _Type,
 ) -> None:
     inside = (*inside, record.fullname)
     for field in record.fields:
         path = f"{prefix}{field.name}"
+        label, key = types.visit(field.type)
         out[path] = FieldInfo(
             path=path,
-            type_label=label.visit(field.type),
-            type_key=json.dumps(key.visit(field.type), sort_keys=True),
+            type_label=label,
+            type_key=json.dumps(key, sort_keys=True),
             default=json.dumps(field.default, sort_keys=True) if field.has_default else None,
             doc=field.doc,
             aliases=tuple(field.aliases),
         )
         for suffix, nested in _nested_records(field.type):
             if nested.fullname not in inside:  # a recursive type: stop at one level
-                _flatten(nested, f"{path}{suffix}.", out, inside, label=label, key=key)
+                _flatten(nested, f"{path}{suffix}.", out, inside, types)
 
 
 def _nested_records(node: Node) -> Iterator[tuple[str, Record]]:
@@ -184,58 +183,40 @@ def _nested_records(node: Node) -> Iterator[tuple[str, Record]]:
             yield step + suffix, nested
 
 
-class _Key(Visitor[Any]):
-    """A canonical form of a type: records by name (their fields are compared apart)."""
+class _Type(Visitor[tuple[str, Any]]):
+    """A type as a person reads it (`null | string (uuid)`, `enum ugc.Platform {…}`) and its
+    canonical key: records by name (their fields are compared apart); equal keys, equal types."""
 
-    def primitive(self, node: Primitive) -> Any:
-        return {"type": node.type, **_logical(node.props)} if node.logical else node.type
-
-    def record(self, node: Record) -> Any:
-        return {"record": node.fullname}
-
-    def enum(self, node: Enum) -> Any:
-        return {"enum": node.fullname, "symbols": node.symbols, "default": node.default}
-
-    def fixed(self, node: Fixed) -> Any:
-        return {"fixed": node.fullname, "size": node.size, **_logical(node.props)}
-
-    def array(self, node: Array) -> Any:
-        return {"array": self.visit(node.items)}
-
-    def map(self, node: Map) -> Any:
-        return {"map": self.visit(node.values)}
-
-    def union(self, node: Union) -> Any:
-        return [self.visit(branch) for branch in node.branches]
-
-
-class _Label(Visitor[str]):
-    """The type as a person reads it: `null | string (uuid)`, `enum ugc.Platform {…}`."""
-
-    def primitive(self, node: Primitive) -> str:
+    def primitive(self, node: Primitive) -> tuple[str, Any]:
         logical = _logical(node.props)
         if not logical:
-            return node.type
+            return node.type, node.type
         extras = ",".join(str(logical[k]) for k in _LOGICAL_EXTRAS if k in logical)
-        return f"{node.type} ({logical['logicalType']}{' ' + extras if extras else ''})"
+        label = f"{node.type} ({logical['logicalType']}{' ' + extras if extras else ''})"
+        return label, {"type": node.type, **logical}
 
-    def record(self, node: Record) -> str:
-        return f"record {node.fullname}"
+    def record(self, node: Record) -> tuple[str, Any]:
+        return f"record {node.fullname}", {"record": node.fullname}
 
-    def enum(self, node: Enum) -> str:
-        return f"enum {node.fullname} {{{', '.join(node.symbols)}}}"
+    def enum(self, node: Enum) -> tuple[str, Any]:
+        key = {"enum": node.fullname, "symbols": node.symbols, "default": node.default}
+        return f"enum {node.fullname} {{{', '.join(node.symbols)}}}", key
 
-    def fixed(self, node: Fixed) -> str:
-        return f"fixed {node.fullname}({node.size})"
+    def fixed(self, node: Fixed) -> tuple[str, Any]:
+        key = {"fixed": node.fullname, "size": node.size, **_logical(node.props)}
+        return f"fixed {node.fullname}({node.size})", key
 
-    def array(self, node: Array) -> str:
-        return f"array<{self.visit(node.items)}>"
+    def array(self, node: Array) -> tuple[str, Any]:
+        label, key = self.visit(node.items)
+        return f"array<{label}>", {"array": key}
 
-    def map(self, node: Map) -> str:
-        return f"map<{self.visit(node.values)}>"
+    def map(self, node: Map) -> tuple[str, Any]:
+        label, key = self.visit(node.values)
+        return f"map<{label}>", {"map": key}
 
-    def union(self, node: Union) -> str:
-        return " | ".join(self.visit(branch) for branch in node.branches)
+    def union(self, node: Union) -> tuple[str, Any]:
+        parts = [self.visit(branch) for branch in node.branches]
+        return " | ".join(label for label, _ in parts), [key for _, key in parts]
 
 
 def _logical(props: Mapping[str, Any]) -> dict[str, Any]:
