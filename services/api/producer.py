@@ -153,7 +153,7 @@ class KafkaEventProducer:
 
     def __init__(
         self,
-        client: str | Mapping[str, Any],
+        client: Mapping[str, Any],
         *,
         delivery_timeout: float = 10.0,
         linger_ms: float = 5.0,
@@ -162,10 +162,9 @@ class KafkaEventProducer:
         retry_after: int = 1,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        # `client`: bootstrap servers, or `KafkaClientSettings.kafka_config()`.
-        common = {"bootstrap.servers": client} if isinstance(client, str) else dict(client)
+        # `client`: `KafkaClientSettings.kafka_config()`, bootstrap servers and credentials.
         self._config: dict[str, Any] = {
-            **common,
+            **client,
             "acks": "all",
             "enable.idempotence": True,
             "compression.type": compression,
