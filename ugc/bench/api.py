@@ -155,11 +155,10 @@ def _script(directory: Path, name: str, token: str, body: Any) -> Path:
     return path
 
 
-def _register_contracts(registry_url: str) -> None:
+def _register_contracts(settings: ApiSettings) -> None:
     from contracts.loading import load_contracts
-    from registry.client.client import RegistryClient
 
-    with RegistryClient(registry_url) as registry:
+    with settings.registry_client() as registry:
         for contract in load_contracts(Path("schemas")):
             registry.register(contract.subject, contract.schema)
 
@@ -195,7 +194,7 @@ def run_bench(
         raise SetupError("wrk is not installed; on Debian: apt-get install wrk")
     settings = ApiSettings()
     if register:
-        _register_contracts(settings.registry_url)
+        _register_contracts(settings)
     token = mint_token(_BENCH_USER, settings.api_jwt_secret.get_secret_value(), ttl=3600)
     env = {"UGC_API_RATE_LIMIT": "0"}
     with tempfile.TemporaryDirectory() as tmp:
