@@ -23,6 +23,7 @@ from ugc.bench.registry import bench_registry
 from ugc.errors import UgcError
 from ugc.kafka.cli import kafka_group
 from ugc.settings import StackSettings
+from ugc.warehouse.cli import query, warehouse_group
 
 
 class UgcGroup(click.Group):
@@ -57,6 +58,8 @@ bench_group.add_command(bench_registry)
 bench_group.add_command(bench_compare)
 main.add_command(bench_group)
 main.add_command(schemas_group)
+main.add_command(warehouse_group)
+main.add_command(query)
 
 
 def _print_statuses(statuses: list[stack.ComponentStatus]) -> None:

@@ -1,18 +1,14 @@
 """Access to the ClickHouse warehouse through clickhouse-connect, the one client.
 
-`UGC_CLICKHOUSE_DSN` names it: `chdb:///abs/dir` is ClickHouse embedded in this process
-(chdb), `http(s)://user:pass@host:8123/db` a real server. An embedded data directory can be
-opened by one process at a time (and one process can open only one directory), so opening
-one takes an exclusive lock file beside it that records the holder's role and pid; a
-second process is told who holds it instead of chdb's bare "Error initializing
-EmbeddedServer".
+`UGC_CLICKHOUSE_DSN` names it: `http(s)://user:pass@host:8123/db` a ClickHouse server (in
+the local stack, `ugc warehouse serve` on http://127.0.0.1:8123), `chdb:///abs/dir`
+ClickHouse embedded in this process (chdb), for tests, benchmarks and one-off scripts. An
+embedded directory is claimed for this process (see `ownership`), so a second process is
+told who holds it.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -20,7 +16,8 @@ from urllib.parse import urlsplit
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from ugc.errors import WarehouseBusyError, WarehouseError
+from ugc.errors import WarehouseError
+from ugc.warehouse import ownership
 
 _held: dict[Path, tuple[IO[str], Client]] = {}
 
@@ -51,7 +48,7 @@ def connect(dsn: str, *, role: str, **settings: Any) -> Client:
         try:
             return clickhouse_connect.get_client(dsn=dsn, settings=settings or None)
         except Exception as exc:
-            raise WarehouseError(f"cannot reach ClickHouse at {_redact(dsn)}: {exc}") from exc
+            raise WarehouseError(f"cannot reach ClickHouse at {redact(dsn)}: {exc}") from exc
     return _connect_embedded(path, role)
 
 
@@ -64,26 +61,7 @@ def _connect_embedded(path: Path, role: str) -> Client:
             f"this process already opened the embedded warehouse at {other}; chdb opens one "
             f"data directory per process, so {path} cannot be opened too"
         )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        lock = (path.parent / f".{path.name}.owner").open("a+")
-    except OSError as exc:
-        raise WarehouseError(f"cannot use {path} as a warehouse: {exc.strerror}") from exc
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        lock.seek(0)
-        holder = _describe_holder(lock.read())
-        lock.close()
-        raise WarehouseBusyError(
-            f"the embedded warehouse at {path} is held by {holder}; only one process can "
-            "open a chdb directory: stop that process, or point UGC_CLICKHOUSE_DSN at a "
-            "ClickHouse server"
-        ) from exc
-    lock.seek(0)
-    lock.truncate()
-    lock.write(json.dumps({"role": role, "pid": os.getpid()}))
-    lock.flush()
+    lock = ownership.claim(path, role)
     try:
         client = clickhouse_connect.get_client(dsn=f"chdb://{path}")
     except Exception as exc:
@@ -93,15 +71,7 @@ def _connect_embedded(path: Path, role: str) -> Client:
     return client
 
 
-def _describe_holder(record: str) -> str:
-    try:
-        holder = json.loads(record)
-        return f"the {holder['role']!r} process (pid {holder['pid']})"
-    except (ValueError, KeyError, TypeError):
-        return "another process"
-
-
-def _redact(dsn: str) -> str:
+def redact(dsn: str) -> str:
     parts = urlsplit(dsn)
     if parts.password is None:
         return dsn
