@@ -2,8 +2,10 @@
 
 Both start for the session unless the environment names running ones:
 `UGC_TEST_KAFKA_BOOTSTRAP=host:port` and `UGC_TEST_CLICKHOUSE_DSN=http://…` (or
-`chdb:///abs/dir`). Tests isolate themselves by unique topic and database names, never by
-restarting the shared services.
+`chdb:///abs/dir`). The warehouse is `ugc warehouse serve` in a subprocess, reached over
+HTTP as every component reaches it (`clickhouse_dsn`, `clickhouse_client`);
+`warehouse_client` runs a test twice, on chdb in this process and on the server. Tests
+isolate themselves by unique topic and database names, never by restarting shared services.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from clickhouse_connect.driver.client import Client
@@ -26,7 +27,8 @@ from registry.server.kafka_store import KafkaStore
 from registry.server.settings import RegistrySettings
 from ugc.kafka.broker import LocalKafka
 from ugc.process import free_port
-from ugc.warehouse import connect
+from tests.support.warehouse import WarehouseProcess
+from ugc.warehouse import connect, embedded_path
 
 
 @pytest.fixture(scope="session")
@@ -63,23 +65,74 @@ def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
-def clickhouse_client(tmp_path_factory: pytest.TempPathFactory) -> Client:
-    """A clickhouse-connect client on a server named by the environment or a fresh chdb dir."""
-    dsn = os.environ.get("UGC_TEST_CLICKHOUSE_DSN")
-    if not dsn:
-        dsn = f"chdb://{Path(tmp_path_factory.mktemp('warehouse')) / 'clickhouse'}"
-    return connect(dsn, role="tests")
+def warehouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarehouseProcess]:
+    """Our own `ugc warehouse serve` (users: see tests.support.warehouse.USERS)."""
+    server = WarehouseProcess(tmp_path_factory.mktemp("warehouse-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_dsn(request: pytest.FixtureRequest) -> str:
+    """The warehouse every component uses: UGC_TEST_CLICKHOUSE_DSN, or our server's URL."""
+    named = os.environ.get("UGC_TEST_CLICKHOUSE_DSN")
+    if named:
+        return named
+    server: WarehouseProcess = request.getfixturevalue("warehouse_server")
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def clickhouse_client(clickhouse_dsn: str) -> Iterator[Client]:
+    """A clickhouse-connect client on `clickhouse_dsn`."""
+    client = connect(clickhouse_dsn, role="tests")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def embedded_client(tmp_path_factory: pytest.TempPathFactory) -> Client:
+    """chdb in this process (UGC_TEST_CLICKHOUSE_DSN if it is chdb:///…, else a fresh dir)."""
+    named = os.environ.get("UGC_TEST_CLICKHOUSE_DSN", "")
+    if embedded_path(named) is not None:
+        return connect(named, role="tests")
+    return connect(f"chdb://{tmp_path_factory.mktemp('warehouse') / 'clickhouse'}", role="tests")
+
+
+@pytest.fixture(params=["embedded", "server"])
+def warehouse_client(request: pytest.FixtureRequest) -> Client:
+    """The same test on chdb in process and on the warehouse over HTTP."""
+    fixture = "embedded_client" if request.param == "embedded" else "clickhouse_client"
+    client: Client = request.getfixturevalue(fixture)
+    return client
+
+
+def _database_name(request: pytest.FixtureRequest) -> str:
+    return "t_" + re.sub(r"[^a-z0-9]", "_", _slug(request.node.name)) + "_" + uuid.uuid4().hex[:6]
 
 
 @pytest.fixture
 def clickhouse_database(clickhouse_client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A database of this test's own, dropped afterwards."""
-    name = "t_" + re.sub(r"[^a-z0-9]", "_", _slug(request.node.name)) + "_" + uuid.uuid4().hex[:6]
+    """A database of this test's own on `clickhouse_client`, dropped afterwards."""
+    name = _database_name(request)
     clickhouse_client.command(f"CREATE DATABASE {name}")
     try:
         yield name
     finally:
         clickhouse_client.command(f"DROP DATABASE IF EXISTS {name}")
+
+
+@pytest.fixture
+def warehouse_database(warehouse_client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of this test's own on `warehouse_client`, dropped afterwards."""
+    name = _database_name(request)
+    warehouse_client.command(f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        warehouse_client.command(f"DROP DATABASE IF EXISTS {name}")
 
 
 @dataclass

@@ -135,3 +135,4 @@ class StackSettings(UgcSettings):
     kafka_port: int = 9092
     registry_port: int = 8081
     api_port: int = 8000
+    warehouse_port: int = 8123

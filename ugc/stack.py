@@ -2,8 +2,9 @@
 
 Each component is a supervised process with its pid file and log under the data directory
 (default `./var`). Components start in dependency order and stop in reverse. The stack
-owns the embedded warehouse through exactly one component (the ETL, once it joins), so no
-two processes ever open the same chdb directory.
+owns the embedded warehouse through exactly one component, the warehouse server
+(`ugc warehouse serve`, ClickHouse's HTTP interface on `warehouse_port`); every other
+process reaches it at `warehouse_dsn(settings)`, so no two processes open the chdb directory.
 """
 
 from __future__ import annotations
@@ -127,11 +128,31 @@ class ServiceComponent:
         return ComponentStatus(self.name, running, self.url, health, self.process.log_file)
 
 
+def warehouse_dsn(settings: StackSettings) -> str:
+    """UGC_CLICKHOUSE_DSN for the stack's processes: the local warehouse server."""
+    return f"http://127.0.0.1:{settings.warehouse_port}"
+
+
 def components(settings: StackSettings) -> Sequence[Component]:
     """The stack's components in start order."""
     bootstrap = f"127.0.0.1:{settings.kafka_port}"
     return [
         KafkaComponent(settings),
+        ServiceComponent(
+            "warehouse",
+            args=[
+                "warehouse",
+                "serve",
+                "--port",
+                str(settings.warehouse_port),
+                "--data-dir",
+                str(settings.data_dir.expanduser().resolve()),
+            ],
+            port=settings.warehouse_port,
+            settings=settings,
+            env={},
+            health_path="/ping",
+        ),
         ServiceComponent(
             "registry",
             args=["registry", "serve", "--port", str(settings.registry_port)],

@@ -97,6 +97,7 @@ def _events_through_the_api(env: dict[str, str], ugc: Any) -> None:
 def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) -> None:
     data_dir = (tmp_path / "var").resolve()
     registry_port = free_port()
+    warehouse_port = free_port()
     env = {
         **os.environ,
         "UGC_DATA_DIR": str(data_dir),
@@ -104,6 +105,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         "UGC_REGISTRY_PORT": str(registry_port),
         "UGC_API_PORT": str(free_port()),
         "UGC_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
+        "UGC_WAREHOUSE_PORT": str(warehouse_port),
     }
 
     def ugc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -123,7 +125,11 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         status = ugc("status")
         assert status.returncode == 0, status.stdout
         assert "kafka" in status.stdout and "registry" in status.stdout
+        assert f"http://127.0.0.1:{warehouse_port}" in status.stdout
         assert "stopped" not in status.stdout
+        env["UGC_CLICKHOUSE_DSN"] = f"http://127.0.0.1:{warehouse_port}"
+        answered = ugc("query", "SELECT 40 + 2 AS answer", "--format", "csv")
+        assert answered.stdout == '"answer"\n42\n', answered.stderr
         registry = f"http://127.0.0.1:{registry_port}"
         assert httpx.get(f"{registry}/healthz").json()["status"] == "ok"
         registered = httpx.post(
@@ -135,6 +141,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         down = ugc("down")
     assert down.returncode == 0
     assert "registry: stopped" in down.stdout and "kafka: stopped" in down.stdout
+    assert "warehouse: stopped" in down.stdout
     assert _processes_under(data_dir) == []
     after = ugc("status")
     assert after.returncode == 1

@@ -1,0 +1,77 @@
+"""A `ugc warehouse serve` subprocess for tests: started on a free port, stopped cleanly.
+
+The server runs in its own process (as in the stack) because chdb opens one data
+directory per process, and a test process may hold an embedded directory of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from ugc.process import free_port
+
+USERS = {
+    "default": {},
+    "writer": {"password": "writer-secret"},
+    "reader": {"password": "reader-secret", "readonly": True},
+}
+
+
+class WarehouseProcess:
+    """`python -m ugc warehouse serve` with a data directory, users and a free port."""
+
+    def __init__(self, data_dir: Path, users: Mapping[str, object] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / "warehouse.log"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "UGC_WAREHOUSE_USERS": json.dumps(USERS if users is None else users),
+        }
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ugc", "warehouse", "serve", "--port", str(self.port),
+                 "--data-dir", str(data_dir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )  # fmt: skip
+        self._wait_ready(60.0)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"warehouse exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/ping", timeout=1.0).text == "Ok.\n":
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"warehouse not ready in {timeout}s: {self.log.read_text()[-2000:]}")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        return self.process.returncode
