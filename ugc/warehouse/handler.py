@@ -2,7 +2,8 @@
 
 For `/`: authenticate (`auth`), read the interface's parameters (`request`), take the
 session if one is named (`sessions`), open a fresh chdb connection with the preamble
-(`readonly = 1` for a read-only user, the session's SET/USE, `USE <database>`, the URL's
+(ClickHouse server's `enable_http_compression = 0` where chdb's default differs,
+`readonly = 1` for a read-only user, the session's SET/USE, `USE <database>`, the URL's
 settings, then `readonly = 2` for a GET as ClickHouse does), read the statement from the URL
 and the body, and either stream an INSERT's rows into chdb or send the query's result
 (`execution`, `responses`). Errors before the headers are ClickHouse's error responses;
@@ -198,7 +199,7 @@ class QueryHandler(BaseHTTPRequestHandler):
         else:
             effective = Effective(
                 1 if principal.readonly else int(parsed.settings.get("readonly", "0") or 0),
-                parsed.settings.get("enable_http_compression", "1") in ("1", "true"),
+                parsed.settings.get("enable_http_compression", "0") in ("1", "true"),
                 parsed.settings.get("session_timezone", ""),
                 3,
             )
@@ -323,7 +324,9 @@ class QueryHandler(BaseHTTPRequestHandler):
 def _preamble(
     parsed: request.QueryRequest, principal: auth.Principal, session: Session | None
 ) -> list[str]:
-    statements = ["SET readonly = 1"] if principal.readonly else []
+    # ClickHouse server's defaults where chdb's differ, then the user's profile.
+    defaults = "SET enable_http_compression = 0"
+    statements = [defaults + (", readonly = 1" if principal.readonly else "")]
     if session is not None:
         statements.extend(session.statements)
     if parsed.database:
