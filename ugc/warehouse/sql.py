@@ -98,7 +98,7 @@ class InsertData:
 class Statement:
     """What routing needs to know about one statement."""
 
-    kind: str  # the first keyword, upper case ("SELECT", "INSERT", "SET", ...)
+    kind: str  # the first keyword, upper case ("SELECT", "INSERT", "SET", …; "INSERT SELECT")
     output_format: str | None  # a trailing FORMAT clause of a non-INSERT
     insert: InsertData | None  # an INSERT whose data follows the statement
     outfile: bool  # INTO OUTFILE / FROM INFILE: client-side clauses, refused by a server
@@ -113,6 +113,8 @@ def analyse(sql: bytes) -> Statement:
         for token in tokens(sql):
             if not kind:
                 kind = token.keyword
+            if kind == "INSERT" and token.depth == 0 and token.keyword in ("SELECT", "WITH"):
+                kind = "INSERT SELECT"  # its rows come from the query, not the body
             if kind == "INSERT" and token.depth == 0:
                 insert = _insert_data(sql, toks, token)
                 if insert is not None:

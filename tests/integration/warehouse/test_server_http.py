@@ -63,7 +63,9 @@ def test_get_with_query_in_the_url_answers_tab_separated_with_headers(http: http
 
 def test_query_in_the_body_with_default_format_and_database(http: httpx.Client) -> None:
     answer = http.post(
-        "/", params={"default_format": "JSONEachRow", "database": "system"}, content="SELECT * FROM one"
+        "/",
+        params={"default_format": "JSONEachRow", "database": "system"},
+        content="SELECT * FROM one",
     )
     assert answer.text == '{"dummy":0}\n'
     assert answer.headers["X-ClickHouse-Format"] == "JSONEachRow"
