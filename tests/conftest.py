@@ -25,9 +25,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from registry.server.app import create_app
 from registry.server.kafka_store import KafkaStore
 from registry.server.settings import RegistrySettings
+from tests.support.warehouse import WarehouseProcess
 from ugc.kafka.broker import LocalKafka
 from ugc.process import free_port
-from tests.support.warehouse import WarehouseProcess
 from ugc.warehouse import connect, embedded_path
 
 

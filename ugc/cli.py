@@ -23,6 +23,7 @@ from ugc.bench.registry import bench_registry
 from ugc.errors import UgcError
 from ugc.kafka.cli import kafka_group
 from ugc.settings import StackSettings
+from ugc.warehouse.bench import bench_warehouse
 from ugc.warehouse.cli import query, warehouse_group
 
 
@@ -55,6 +56,7 @@ main.add_command(token)
 main.add_command(demo)
 bench_group.add_command(bench_api)
 bench_group.add_command(bench_registry)
+bench_group.add_command(bench_warehouse)
 bench_group.add_command(bench_compare)
 main.add_command(bench_group)
 main.add_command(schemas_group)

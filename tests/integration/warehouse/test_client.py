@@ -123,10 +123,9 @@ def test_failure_after_the_first_block_still_raises_with_its_code(
     warehouse_client: Client,
 ) -> None:
     sql = "SELECT throwIf(number = 250000) FROM numbers(300000) SETTINGS max_block_size = 1000"
-    with pytest.raises(DatabaseError) as raised:  # noqa: PT012 - the error surfaces while reading
-        with warehouse_client.query_rows_stream(sql) as rows:
-            for _ in rows:
-                pass
+    with pytest.raises(DatabaseError) as raised, warehouse_client.query_rows_stream(sql) as rows:
+        for _ in rows:
+            pass
     assert raised.value.code == 395
 
 

@@ -183,9 +183,9 @@ def test_client_disconnecting_mid_stream_leaves_the_server_healthy(
     warehouse_server: WarehouseProcess,
 ) -> None:
     request = (
-        "GET /?query=SELECT%20number%20FROM%20numbers(100000000)%20FORMAT%20RowBinary"
-        " HTTP/1.1\r\nHost: x\r\n\r\n"
-    ).encode()
+        b"GET /?query=SELECT%20number%20FROM%20numbers(100000000)%20FORMAT%20RowBinary"
+        b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     for _ in range(3):
         with socket.create_connection(("127.0.0.1", warehouse_server.port)) as sock:
             sock.sendall(request)

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from backports import zstd
 
-from registry.client.wire import SchemaId, frame
+from registry.client.models import SchemaId
+from registry.client.wire import frame
 from tests.support.warehouse import WarehouseProcess
 
 
@@ -194,11 +195,15 @@ def test_failure_mid_stream_ends_with_a_tagged_exception_block(http: httpx.Clien
     assert b"Code: 395. DB::Exception:" in answer.content[-2000:]
 
 
+ROW_SCHEMA = {
+    "type": "record",
+    "name": "Row",
+    "fields": [{"name": "id", "type": "int"}, {"name": "name", "type": "string"}],
+}
+
+
 def _avro_rows(schema_id: int, count: int) -> bytes:
-    schema = fastavro.parse_schema(
-        {"type": "record", "name": "Row", "fields": [{"name": "id", "type": "int"},
-                                                      {"name": "name", "type": "string"}]}
-    )  # fmt: skip
+    schema = fastavro.parse_schema(ROW_SCHEMA)
     out = bytearray()
     for i in range(count):
         buffer = io.BytesIO()
@@ -210,10 +215,8 @@ def _avro_rows(schema_id: int, count: int) -> bytes:
 def test_insert_avro_confluent_with_the_registry_url_as_a_setting(
     http: httpx.Client, table: str, registry_url: str
 ) -> None:
-    schema = {"type": "record", "name": "Row", "fields": [{"name": "id", "type": "int"},
-                                                          {"name": "name", "type": "string"}]}  # fmt: skip
     registered = httpx.post(
-        f"{registry_url}/subjects/rows-value/versions", json={"schema": json.dumps(schema)}
+        f"{registry_url}/subjects/rows-value/versions", json={"schema": json.dumps(ROW_SCHEMA)}
     )
     schema_id = registered.json()["id"]
     answer = http.post(
@@ -230,3 +233,23 @@ def test_insert_avro_confluent_with_the_registry_url_as_a_setting(
         "/", params={"query": f"SELECT count(), max(name) FROM {table} WHERE id < 5000"}
     )
     assert counted.text == "5000\tn999\n"
+
+
+def test_insert_deduplication_token_setting_makes_a_retry_count_once(http: httpx.Client) -> None:
+    table = f"default.d_{uuid.uuid4().hex[:10]}"
+    http.post(
+        "/",
+        content=f"CREATE TABLE {table} (id UInt32) ENGINE = MergeTree ORDER BY id "
+        "SETTINGS non_replicated_deduplication_window = 100",
+    )
+    for token in ("topic-0-100-199", "topic-0-100-199", "topic-0-200-299"):
+        answer = http.post(
+            "/",
+            params={
+                "query": f"INSERT INTO {table} FORMAT CSV",
+                "insert_deduplication_token": token,
+            },
+            content=b"1\n2\n3\n",
+        )
+        assert answer.status_code == 200, answer.text
+    assert http.get("/", params={"query": f"SELECT count() FROM {table}"}).text == "6\n"
