@@ -6,13 +6,15 @@ directory per process, and a test process may hold an embedded directory of its 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -75,3 +77,31 @@ class WarehouseProcess:
                 self.process.kill()
                 self.process.wait(10)
         return self.process.returncode
+
+
+@contextlib.contextmanager
+def held_insert(url: str, params: Mapping[str, str], table: str) -> Iterator[list[int]]:
+    """An INSERT into `table` (id, name) whose body stays open until the block exits, so
+    it holds its session and query id meanwhile; yields the list its status lands in."""
+    started, release = threading.Event(), threading.Event()
+    statuses: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        yield b"1,first\n"
+        started.set()
+        release.wait(60)
+        yield b"2,second\n"
+
+    def insert() -> None:
+        query = {**params, "query": f"INSERT INTO {table} FORMAT CSV"}
+        statuses.append(httpx.post(url, params=query, content=body(), timeout=60).status_code)
+
+    thread = threading.Thread(target=insert)
+    thread.start()
+    try:
+        assert started.wait(30)
+        time.sleep(0.3)  # the server has read the request line and headers by now
+        yield statuses
+    finally:
+        release.set()
+        thread.join(60)

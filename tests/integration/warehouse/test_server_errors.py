@@ -15,7 +15,7 @@ import pytest
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from tests.support.warehouse import WarehouseProcess
+from tests.support.warehouse import WarehouseProcess, held_insert
 
 
 @pytest.fixture
@@ -162,25 +162,15 @@ def test_users_authenticate_by_url_headers_or_basic_auth(
     assert [r.status_code for r in (by_params, by_headers, by_basic)] == [200, 200, 200]
 
 
-def test_duplicate_running_query_id_is_refused(warehouse_server: WarehouseProcess) -> None:
-    query_id = f"dup-{uuid.uuid4()}"
-    slow = {"query": "SELECT sleepEachRow(1) FROM numbers(6) SETTINGS max_block_size = 1"}
-    first = threading.Thread(
-        target=httpx.get,
-        args=(warehouse_server.url,),
-        kwargs={"params": {**slow, "query_id": query_id}, "timeout": 60},
-    )
-    first.start()
-    try:
-        codes = set()
-        while first.is_alive() and not codes:
-            second = httpx.get(
-                warehouse_server.url, params={"query": "SELECT 1", "query_id": query_id}
-            )
-            codes = {second.headers.get("X-ClickHouse-Exception-Code")} - {None}
-        assert codes == {"216"}
-    finally:
-        first.join(60)
+def test_duplicate_running_query_id_is_refused(
+    warehouse_server: WarehouseProcess, table: str
+) -> None:
+    query_id = {"query_id": f"dup-{uuid.uuid4()}"}
+    with held_insert(warehouse_server.url, query_id, table) as statuses:
+        second = httpx.get(warehouse_server.url, params={"query": "SELECT 1", **query_id})
+        assert second.headers["X-ClickHouse-Exception-Code"] == "216"
+    assert statuses == [200]
+    assert _count(warehouse_server, table) == 2
 
 
 def test_client_disconnecting_mid_stream_leaves_the_server_healthy(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 
@@ -16,7 +15,7 @@ from backports import zstd
 
 from registry.client.models import SchemaId
 from registry.client.wire import frame
-from tests.support.warehouse import WarehouseProcess
+from tests.support.warehouse import WarehouseProcess, held_insert
 
 
 @pytest.fixture
@@ -150,28 +149,15 @@ def test_session_check_refuses_an_unknown_session(http: httpx.Client) -> None:
 
 
 def test_concurrent_requests_in_one_session_are_refused_as_locked(
-    warehouse_server: WarehouseProcess,
+    warehouse_server: WarehouseProcess, table: str
 ) -> None:
     session = {"session_id": f"s-{uuid.uuid4()}"}
-    slow_sql = "SELECT sleepEachRow(1) FROM numbers(6) SETTINGS max_block_size = 1"
-    results: list[httpx.Response] = []
-    slow = threading.Thread(
-        target=lambda: results.append(
-            httpx.post(warehouse_server.url, params=session, content=slow_sql, timeout=60)
-        )
-    )
-    slow.start()
-    try:
-        codes = set()
-        while slow.is_alive() and not codes:
-            second = httpx.post(
-                warehouse_server.url, params=session, content="SELECT 1", timeout=60
-            )
-            codes = {second.headers.get("X-ClickHouse-Exception-Code")} - {None}
-        assert codes == {"373"}
-    finally:
-        slow.join(60)
-    assert results[0].status_code == 200
+    with held_insert(warehouse_server.url, session, table) as statuses:
+        second = httpx.post(warehouse_server.url, params=session, content="SELECT 1")
+        assert second.headers["X-ClickHouse-Exception-Code"] == "373"
+        assert "is locked by a concurrent client" in second.text
+    assert statuses == [200]
+    assert httpx.post(warehouse_server.url, params=session, content="SELECT 1").text == "1\n"
 
 
 def test_wait_end_of_query_sends_a_content_length(http: httpx.Client) -> None:
