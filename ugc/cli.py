@@ -20,10 +20,10 @@ from ugc import logs, stack
 from ugc.bench import bench_group
 from ugc.bench.api import bench_api
 from ugc.bench.registry import bench_registry
+from ugc.bench.warehouse import bench_warehouse
 from ugc.errors import UgcError
 from ugc.kafka.cli import kafka_group
 from ugc.settings import StackSettings
-from ugc.warehouse.bench import bench_warehouse
 from ugc.warehouse.cli import query, warehouse_group
 
 
