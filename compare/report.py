@@ -63,6 +63,9 @@ def _header(results: Results) -> list[str]:
         "orders of magnitude, not the last digit.",
         "",
     ]
+    if results.phases:
+        lines += _table(["phase", "load average at its start"], [list(p) for p in results.phases])
+        lines.append("")
     lines += _table(["machine", ""], [[k, v] for k, v in results.machine.items()])
     lines += ["", "## Stores", ""]
     rows = []

@@ -68,6 +68,8 @@ class Results:
     finished: str = ""
     load_before: str = ""
     load_after: str = ""
+    phases: list[tuple[str, str]] = field(default_factory=list)
+    """(phase, load average when it began): the machine's business as the run went on."""
     statuses: list[StoreStatus] = field(default_factory=list)
     agreements: list[answers.Agreement] = field(default_factory=list)
     writes: list[workload.WriteRun] = field(default_factory=list)
@@ -89,6 +91,7 @@ def run(plan: Plan, console: Console) -> Results:
         for store in stores:
             with store.session() as session:
                 console.print(f"[bold]{store.name}[/]: writes and load")
+                results.phases.append((f"{store.name}: writes and load", load_average()))
                 _write_and_load(
                     store=store, session=session, catalogue=catalogue, plan=plan,
                     results=results, console=console,
@@ -100,6 +103,7 @@ def run(plan: Plan, console: Console) -> Results:
         )
         for store in stores:
             console.print(f"[bold]{store.name}[/]: queries and mixed workload")
+            results.phases.append((f"{store.name}: queries and mixed", load_average()))
             with store.session() as session:
                 results.queries += workload.time_queries(
                     store.name, session, QUERY_NAMES, plan.query_runs
