@@ -119,7 +119,9 @@ def _queries(results: Results) -> list[str]:
          _ratio(q.latency.p50, base.get(q.query))]
         for q in results.queries
     ]  # fmt: skip
-    lines = ["", "## Analysts' queries", "", "Wall time in ms until every row arrived.", ""]
+    lines = ["", "## Analysts' queries and the player's read", ""]
+    lines += ["Wall time in ms until every row arrived; `player_read_alone` is one user's last"]
+    lines += ["position in one film, read in turn for known pairs with nothing else running.", ""]
     return lines + _table(["query", "store", "rows", "p50", "max", "p50 vs clickhouse"], rows)
 
 

@@ -108,6 +108,8 @@ def run(plan: Plan, console: Console) -> Results:
                 results.queries += workload.time_queries(
                     store.name, session, QUERY_NAMES, plan.query_runs
                 )
+                reads = 20 if plan.quick else 500
+                results.queries.append(workload.time_reads(store.name, session, catalogue, reads))
             results.mixed.append(
                 workload.mixed(store, catalogue, plan.users, plan.mixed_seconds, plan.mixed_batch)
             )

@@ -158,6 +158,13 @@ def time_queries(store: str, session: Session, names: tuple[str, ...], runs: int
     return results
 
 
+def time_reads(store: str, session: Session, catalogue: Catalogue, count: int) -> QueryRun:
+    """The player's read alone (one session, nothing else running), `count` pairs in turn."""
+    pairs = read_pairs(catalogue, count)
+    samples = [_timed(lambda p=pair: session.last_position(*p)) for pair in pairs]  # type: ignore[misc]
+    return QueryRun(store, "player_read_alone", 1, Latency.of(samples))
+
+
 def read_pairs(catalogue: Catalogue, count: int = 1000) -> list[tuple[str, str]]:
     """(user, film) pairs that the dataset holds: what the mixed workload's readers ask for."""
     first = dataset.progress_chunk(catalogue, 0, min(dataset.CHUNK, catalogue.rows))
