@@ -5,12 +5,15 @@ same classes can later feed apispec's MarshmallowPlugin for the OpenAPI document
 reports every problem in a payload at once as `{"path", "message"}` pairs with dotted paths
 (`context.user_agent`, `items.3.name`; the empty path is the payload itself).
 
-The JSON form: uuids are strings (normalised to lower-case hyphenated form); timestamps are
-ISO-8601 strings that carry a timezone (a naive time is refused rather than guessed) or
-integers in the field's own unit (epoch milliseconds for timestamp-millis); dates are
-ISO-8601 dates or days since the epoch; enums are symbol strings; bytes and fixed are base64;
-optional fields are plain values or null, never Avro's `{"string": "x"}` union encoding.
-Numbers, strings and booleans are strict: `"1"` is not an int and `1` is not a boolean.
+The JSON form: uuids are RFC 4122 hyphenated strings in either case (normalised to lower
+case); timestamps are RFC 3339 date-times, which carry an offset (a naive time is refused
+rather than guessed, a leap second too), or integers in the field's own unit (epoch
+milliseconds for timestamp-millis) within years 1-9999; dates are RFC 3339 full-dates or days
+since the epoch; enums are symbol strings; bytes and fixed are base64; optional fields are
+plain values or null, never Avro's `{"string": "x"}` union encoding. Numbers, strings and
+booleans are strict: `"1"` is not an int and `1` is not a boolean; a string holding a lone
+UTF-16 surrogate (`"\ud800"`) is not text. `registry.client.payload_schema` writes the same
+form as JSON Schema, for the OpenAPI document.
 The marshmallow field per Avro type lives in `registry.client.payload_fields`.
 """
 

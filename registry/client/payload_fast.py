@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from registry.client.avro.parse import record_tree
@@ -32,11 +31,13 @@ from registry.client.avro.types import (
     Union,
     Visitor,
 )
+from registry.client.payload_fields import UUID_TEXT, instant, is_text
 
 Convert = Callable[[Any], Any]
 FastPath = Callable[[Any], dict[str, Any] | None]
 
 _REQUIRED, _DEFAULT, _SKIP = 0, 1, 2
+_INT_AS_FLOAT = 2**1023  # a larger integer may not convert to a double: marshmallow explains
 
 
 class _NotPlainError(Exception):
@@ -48,7 +49,7 @@ def _slow(_: Any) -> Any:
 
 
 def _string(value: Any) -> Any:
-    if type(value) is str:
+    if is_text(value):
         return value
     raise _NotPlainError
 
@@ -72,7 +73,7 @@ def _integer(bits: int) -> Convert:
 
 def _floating(single: bool) -> Convert:
     def convert(value: Any) -> Any:
-        if type(value) is float or type(value) is int:
+        if type(value) is float or (type(value) is int and -_INT_AS_FLOAT < value < _INT_AS_FLOAT):
             number = float(value)
             if math.isfinite(number) and not (single and abs(number) > FLOAT32_MAX):
                 return number
@@ -81,13 +82,8 @@ def _floating(single: bool) -> Convert:
     return convert
 
 
-# The canonical hyphenated form in any letter case; other spellings uuid.UUID accepts
-# (braces, urn:uuid:, bare hex) are left to marshmallow, which normalises them the same way.
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
 def _uuid(value: Any) -> Any:
-    if type(value) is str and _UUID.fullmatch(value):
+    if type(value) is str and UUID_TEXT.fullmatch(value):
         return value.lower()
     raise _NotPlainError
 
@@ -100,11 +96,8 @@ def _timestamp(per_second: int) -> Convert:
             except OverflowError:
                 raise _NotPlainError from None
         if type(value) is str:
-            try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
-                raise _NotPlainError from None
-            if moment.tzinfo is not None and moment.utcoffset() is not None:
+            moment = instant(value)
+            if moment is not None:
                 return moment
         raise _NotPlainError
 
@@ -130,7 +123,7 @@ def _array(items: Convert) -> Convert:
 def _map(values: Convert) -> Convert:
     def convert(value: Any) -> Any:
         if type(value) is dict:
-            return {key: values(item) for key, item in value.items()}
+            return {_string(key): values(item) for key, item in value.items()}
         raise _NotPlainError
 
     return convert
@@ -206,10 +199,14 @@ class _Compiler(Visitor[Convert]):
         for field in node.fields:
             if field.name in server_owned:
                 continue
-            how = _DEFAULT if field.has_default else _REQUIRED
-            if how == _REQUIRED and field.name in optional:
+            convert = self.visit(field.type)
+            # A default is the datum itself except where the JSON form differs (bytes and
+            # fixed defaults are latin-1 text): those fields are marshmallow's when missing.
+            plain_default = field.has_default and convert is not _slow
+            how = _DEFAULT if plain_default else _REQUIRED
+            if how == _REQUIRED and field.name in optional and not field.has_default:
                 how = _SKIP
-            plan.append((field.name, self.visit(field.type), how, field.default))
+            plan.append((field.name, convert, how, field.default))
         return _record_converter(plan, frozenset(name for name, *_ in plan))
 
 

@@ -68,7 +68,7 @@ def create_app(
     limiter = RateLimiter(settings.api_rate_limit, settings.api_rate_burst)
     app.register_blueprint(events.blueprint(service, verifier, limiter, settings))
     app.register_blueprint(catalog_routes.blueprint(catalog, examples))
-    app.register_blueprint(docs.blueprint(catalog, DocumentCache(examples)))
+    app.register_blueprint(docs.blueprint(catalog, DocumentCache(examples, settings)))
     app.register_blueprint(health.blueprint(catalog, producer, metrics))
     _register_metrics(app, metrics)
     _register_error_handlers(app, metrics)

@@ -4,6 +4,7 @@ its size limit, and JSON answers."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response, request
@@ -45,12 +46,31 @@ def json_body(max_bytes: int) -> Any:
     if not data:
         raise MalformedRequestError("the body is empty; send a JSON document")
     try:
-        return json.loads(data)
+        body = json.loads(data)
     except UnicodeDecodeError:
         raise MalformedRequestError("the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise MalformedRequestError(f"the body is not valid JSON: {exc.msg} at {where}") from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise MalformedRequestError(f"the body cannot be read: {exc}") from None
+    if _SURROGATE_ESCAPE.search(data) is not None:
+        _refuse_lone_surrogates(body)
+    return body
+
+
+# JSON may escape half of a UTF-16 pair alone (`"\ud800"`); such a string has no UTF-8 form,
+# so it could be neither written to Kafka nor echoed in an error. Pairs are read as one
+# character, so only a lone half survives json.loads as a surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(body: Any) -> None:
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        message = "the body is not valid JSON text: it escapes a lone UTF-16 surrogate"
+        raise MalformedRequestError(message) from None
 
 
 def _content_length(header: str | None) -> int | None:

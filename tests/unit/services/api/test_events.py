@@ -148,6 +148,25 @@ BAD_BODIES = {
         413,
         "payload_too_large",
     ),
+    # Found by fuzzing: both were 500s.
+    "regression: a lone surrogate": (
+        json.dumps({**RATING, "context": {"app": "\ud800", "app_version": "1"}}).encode(),
+        "application/json",
+        400,
+        "malformed_request",
+    ),
+    "regression: a lone surrogate in a key": (
+        b'{"\\udfff": 1}',
+        "application/json",
+        400,
+        "malformed_request",
+    ),
+    "regression: a 5000-digit integer": (
+        b'{"score": ' + b"9" * 5000 + b"}",
+        "application/json",
+        400,
+        "malformed_request",
+    ),
 }
 
 
@@ -224,3 +243,48 @@ def test_a_content_length_that_is_not_a_size_is_a_400(
     assert response.status_code == 400
     assert response.json is not None and "Content-Length" in response.json["message"]
     assert producer.messages == []
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "message"),
+    [
+        ("2026-11-27 20:15:00Z", "expected RFC 3339 timestamp"),
+        ("2026-W48-5T20:15:00Z", "expected RFC 3339 timestamp"),
+        ("2026-11-27T20:15Z", "expected RFC 3339 timestamp"),
+        ("2026-11-27T20:15:00", "has no timezone"),
+        ("2016-12-31T23:59:60Z", "leap second"),
+        (-62135596800001, "out of range"),
+    ],
+)
+def test_regression_occurred_at_outside_rfc3339_or_years_1_to_9999_is_a_422(
+    client: FlaskClient, auth: dict[str, str], occurred_at: object, message: str
+) -> None:
+    payload = {**RATING, "occurred_at": occurred_at}
+    response = client.post("/api/v1/events/film_rating", json=payload, headers=auth)
+    assert response.status_code == 422
+    assert response.json is not None
+    [error] = response.json["errors"]
+    assert error["path"] == "occurred_at" and message in error["message"]
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [0, "2026-11-27t20:15:00.123456789z", "0001-01-01T00:00:00+23:59", 253402300799999],
+)
+def test_occurred_at_takes_every_rfc3339_form_and_epoch_milliseconds(
+    client: FlaskClient, auth: dict[str, str], occurred_at: object
+) -> None:
+    payload = {**RATING, "occurred_at": occurred_at}
+    response = client.post("/api/v1/events/film_rating", json=payload, headers=auth)
+    assert response.status_code == 202, response.json
+
+
+@pytest.mark.parametrize(
+    "film_id", ["{3f2b8c1e-7d4a-4e6b-9c1f-2a5d8e7b6c40}", "3f2b8c1e7d4a4e6b9c1f2a5d8e7b6c40"]
+)
+def test_regression_a_uuid_other_than_rfc4122_text_is_a_422(
+    client: FlaskClient, auth: dict[str, str], film_id: str
+) -> None:
+    payload = {**RATING, "film_id": film_id}
+    response = client.post("/api/v1/events/film_rating", json=payload, headers=auth)
+    assert response.status_code == 422
