@@ -5,8 +5,12 @@ in-memory store, for AvroConfluent's schema lookups), chdb in this process, and
 `ugc warehouse serve` as a subprocess, then measures, each the median of `--repeat` runs:
 
 - (a) N Confluent-framed Avro rows inserted in process through chdb's `send_insert`
-  (1 MiB appends; the fastest in-process path), (b) the same bytes inserted through the
-  server with clickhouse-connect's `raw_insert` (`FORMAT AvroConfluent`), target b/a ≥ 0.8;
+  (1 MiB appends; the fastest in-process path), (b) the same bytes POSTed to the server
+  (`INSERT … FORMAT AvroConfluent` and the registry setting in the URL, one request with a
+  Content-Length), target b/a ≥ 0.8; for reference, clickhouse-connect's `raw_insert` of
+  the bytes from a generator (statement in the URL, body streamed) and as bytes (it
+  prepends the statement, copying the body, and decodes the whole body to decide whether
+  the request may be retried);
 - (c) an N-row `SELECT` read by clickhouse-connect's `query()` in process (its chdb
   backend), (d) the same through the server over HTTP, target d/c ≥ 0.7; plus the
   streaming read (`query_column_block_stream`) through the server, for reference;
@@ -19,8 +23,11 @@ machine, not a claim about ClickHouse.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import json
+import logging
+import os
 import statistics
 import subprocess
 import sys
@@ -28,9 +35,10 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import click
 import fastavro
@@ -93,6 +101,7 @@ def framed_rows(schema_id: int, count: int, distinct: int = 20_000) -> bytes:
 
 @contextlib.contextmanager
 def registry() -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per schema lookup
     app = create_app(RegistrySettings(), store=MemoryStore())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -136,15 +145,20 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def timed(repeat: int, prepare: Callable[[], Any], run: Callable[[Any], object]) -> float:
-    """Median seconds of `run(prepare())` over `repeat` runs (prepare is not timed)."""
-    seconds = []
+Case = tuple[Callable[[], Any], Callable[[Any], object]]
+
+
+def interleaved(repeat: int, cases: dict[str, Case]) -> dict[str, float]:
+    """Median seconds of each case's `run(prepare())`; every round runs every case once, in
+    turn, so a load that comes and goes on the shared machine hits them alike."""
+    seconds: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeat):
-        state = prepare()
-        started = time.perf_counter()
-        run(state)
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+        for name, (prepare, run) in cases.items():
+            state = prepare()
+            started = time.perf_counter()
+            run(state)
+            seconds[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def _insert_in_process(conn: Any, data: bytes, table: str, registry_url: str) -> None:
@@ -162,6 +176,81 @@ def _fresh_table(run: Callable[[str], object], name: str) -> str:
     return table
 
 
+def _drain(client: Client, sql: str) -> int:
+    with client.query_column_block_stream(sql) as blocks:
+        return sum(len(block[0]) for block in blocks)
+
+
+def _post(url: str, table: str, data: bytes, registry_url: str) -> None:
+    """One plain HTTP POST of `data` (statement and settings in the URL), as curl sends it."""
+    parts = urlsplit(url)
+    query = urlencode(
+        {
+            "query": f"INSERT INTO {table} FORMAT AvroConfluent",
+            "format_avro_schema_registry_url": registry_url,
+        }
+    )
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=300)
+    try:
+        conn.request("POST", f"/?{query}", body=data)
+        answer = conn.getresponse()
+        body = answer.read()
+    finally:
+        conn.close()
+    if answer.status != 200:
+        raise SetupError(f"insert through the server failed: {body.decode(errors='replace')}")
+
+
+def _inserts(
+    local: Client, remote: Client, raw: Any, *, url: str, data: bytes, registry_url: str
+) -> dict[str, Case]:
+    avro = {"format_avro_schema_registry_url": registry_url}
+    return {
+        "a_insert_in_process_s": (
+            lambda: _fresh_table(local.command, "a"),
+            lambda table: _insert_in_process(raw, data, table, registry_url),
+        ),
+        "b_insert_through_server_s": (
+            lambda: _fresh_table(remote.command, "b"),
+            lambda table: _post(url, table, data, registry_url),
+        ),
+        "b_raw_insert_iterable_s": (
+            lambda: _fresh_table(remote.command, "b"),
+            lambda table: remote.raw_insert(
+                table, insert_block=_once(data), fmt="AvroConfluent", settings=avro
+            ),
+        ),
+        "b_raw_insert_bytes_s": (
+            lambda: _fresh_table(remote.command, "b"),
+            lambda table: remote.raw_insert(
+                table, insert_block=data, fmt="AvroConfluent", settings=avro
+            ),
+        ),
+    }
+
+
+def _once(data: bytes) -> Generator[bytes, None, None]:
+    yield data
+
+
+def _selects(local: Client, remote: Client, local_table: str, remote_table: str) -> dict[str, Case]:
+    read = "SELECT * FROM {table}"
+    return {
+        "c_select_in_process_s": (
+            lambda: read.format(table=local_table),
+            lambda sql: local.query(sql).result_columns,
+        ),
+        "d_select_through_server_s": (
+            lambda: read.format(table=remote_table),
+            lambda sql: remote.query(sql).result_columns,
+        ),
+        "d_stream_through_server_s": (
+            lambda: read.format(table=remote_table),
+            lambda sql: _drain(remote, sql),
+        ),
+    }
+
+
 def measure(rows: int, repeat: int, work: Path) -> dict[str, float]:
     with registry() as registry_url, warehouse_server(work / "server") as (url, pid):
         schema_id = httpx.post(
@@ -173,54 +262,24 @@ def measure(rows: int, repeat: int, work: Path) -> dict[str, float]:
         remote: Client = connect(url, role="bench")
         for client in (local, remote):
             client.command("CREATE DATABASE IF NOT EXISTS bench")
-        figures: dict[str, float] = {"rows": rows, "bytes": len(data)}
-        figures["a_insert_in_process_s"] = timed(
-            repeat,
-            lambda: _fresh_table(local.command, "a"),
-            lambda table: _insert_in_process(raw, data, table, registry_url),
+        figures: dict[str, float] = {"rows": rows, "bytes": len(data), "load_before": _load()}
+        figures |= interleaved(
+            repeat, _inserts(local, remote, raw, url=url, data=data, registry_url=registry_url)
         )
-        figures["b_insert_through_server_s"] = timed(
-            repeat,
-            lambda: _fresh_table(remote.command, "b"),
-            lambda table: remote.raw_insert(
-                table,
-                insert_block=data,
-                fmt="AvroConfluent",
-                settings={"format_avro_schema_registry_url": registry_url},
-            ),
-        )
-        read = "SELECT * FROM {table}"
         local_table = _fresh_table(local.command, "c")
-        _insert_in_process(raw, data, local_table, registry_url)
         remote_table = _fresh_table(remote.command, "d")
-        remote.raw_insert(
-            remote_table,
-            insert_block=data,
-            fmt="AvroConfluent",
-            settings={"format_avro_schema_registry_url": registry_url},
-        )
-        figures["c_select_in_process_s"] = timed(
-            repeat,
-            lambda: None,
-            lambda _: local.query(read.format(table=local_table)).result_columns,
-        )
-        figures["d_select_through_server_s"] = timed(
-            repeat,
-            lambda: None,
-            lambda _: remote.query(read.format(table=remote_table)).result_columns,
-        )
-        figures["d_stream_through_server_s"] = timed(
-            repeat, lambda: None, lambda _: _drain(remote, read.format(table=remote_table))
-        )
+        _insert_in_process(raw, data, local_table, registry_url)
+        _post(url, remote_table, data, registry_url)
+        figures |= interleaved(repeat, _selects(local, remote, local_table, remote_table))
         figures["server_peak_rss_mib"] = peak_rss_mib(pid)
+        figures["load_after"] = _load()
         raw.close()
         remote.close()
         return figures
 
 
-def _drain(client: Client, sql: str) -> int:
-    with client.query_column_block_stream(sql) as blocks:
-        return sum(len(block[0]) for block in blocks)
+def _load() -> float:
+    return os.getloadavg()[0]
 
 
 def report(figures: dict[str, float]) -> list[str]:
@@ -232,9 +291,13 @@ def report(figures: dict[str, float]) -> list[str]:
     b_a = figures["a_insert_in_process_s"] / figures["b_insert_through_server_s"]
     d_c = figures["c_select_in_process_s"] / figures["d_select_through_server_s"]
     return [
-        f"rows: {rows:,.0f} Confluent-framed Avro rows, {figures['bytes'] / 2**20:.1f} MiB",
+        f"rows: {rows:,.0f} Confluent-framed Avro rows, {figures['bytes'] / 2**20:.1f} MiB; "
+        f"1-min load average {figures['load_before']:.1f} before, "
+        f"{figures['load_after']:.1f} after",
         f"(a) insert, chdb in process (send_insert)      {rate('a_insert_in_process_s')}",
-        f"(b) insert through the server (raw_insert)     {rate('b_insert_through_server_s')}",
+        f"(b) insert through the server (HTTP POST)      {rate('b_insert_through_server_s')}",
+        f"    clickhouse-connect raw_insert(generator)   {rate('b_raw_insert_iterable_s')}",
+        f"    clickhouse-connect raw_insert(bytes)       {rate('b_raw_insert_bytes_s')}",
         f"(c) SELECT, clickhouse-connect in process      {rate('c_select_in_process_s')}",
         f"(d) SELECT through the server (query)          {rate('d_select_through_server_s')}",
         f"    SELECT through the server (block stream)   {rate('d_stream_through_server_s')}",
