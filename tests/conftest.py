@@ -29,6 +29,7 @@ from tests.support.warehouse import WarehouseProcess
 from ugc.kafka.broker import LocalKafka
 from ugc.process import free_port
 from ugc.warehouse import connect, embedded_path
+from ugc.warehouse.client import release_all
 
 
 @pytest.fixture(scope="session")
@@ -93,12 +94,13 @@ def clickhouse_client(clickhouse_dsn: str) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="session")
-def embedded_client(tmp_path_factory: pytest.TempPathFactory) -> Client:
+def embedded_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     """chdb in this process (UGC_TEST_CLICKHOUSE_DSN if it is chdb:///…, else a fresh dir)."""
     named = os.environ.get("UGC_TEST_CLICKHOUSE_DSN", "")
-    if embedded_path(named) is not None:
-        return connect(named, role="tests")
-    return connect(f"chdb://{tmp_path_factory.mktemp('warehouse') / 'clickhouse'}", role="tests")
+    if embedded_path(named) is None:
+        named = f"chdb://{tmp_path_factory.mktemp('warehouse') / 'clickhouse'}"
+    yield connect(named, role="tests")
+    release_all()
 
 
 @pytest.fixture(params=["embedded", "server"])

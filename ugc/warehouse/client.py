@@ -9,6 +9,8 @@ told who holds it.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import ipaddress
 from pathlib import Path
 from typing import IO, Any
@@ -70,8 +72,19 @@ def _connect_embedded(path: Path, role: str) -> Client:
     except Exception as exc:
         lock.close()
         raise WarehouseError(f"cannot open the embedded warehouse at {path}: {exc}") from exc
+    if not _held:
+        atexit.register(release_all)
     _held[path] = (lock, client)
     return client
+
+
+def release_all() -> None:
+    """Close the embedded warehouse this process opened, and give up its directory."""
+    for path in list(_held):
+        lock, client = _held.pop(path)
+        with contextlib.suppress(Exception):
+            client.close()
+        lock.close()
 
 
 def _loopback(host: str | None) -> bool:
