@@ -3,6 +3,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: install system up down status test check
 
 $(STAMP): pyproject.toml
@@ -14,13 +16,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP) system
 	$(BIN)/ugc kafka fetch
 
-# Debian packages: PostgreSQL's server for `ugc bench compare` (started by the harness itself).
+# Debian packages: PostgreSQL's server for `ugc bench compare` (started by the harness itself)
+# and chromium for the console's browser tests (Playwright drives it; nothing is downloaded).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null; then \
-		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q postgresql; \
-	else echo "note: install PostgreSQL's server for ugc bench compare (no apt-get here)"; fi
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "note: install$$missing (no apt-get here)"; fi
 
 # The main job: the local stack, the contracts registered, demo traffic through the API.
 up: install

@@ -16,6 +16,7 @@ from compare.cli import bench_compare
 from contracts.cli import schemas_group
 from registry.server.cli import registry_group
 from services.api.cli import api_group, demo, token
+from services.console.cli import console_group
 from ugc import logs, stack
 from ugc.bench import bench_group
 from ugc.bench.api import bench_api
@@ -52,6 +53,7 @@ def main(verbose: bool) -> None:
 main.add_command(kafka_group)
 main.add_command(registry_group)
 main.add_command(api_group)
+main.add_command(console_group)
 main.add_command(token)
 main.add_command(demo)
 bench_group.add_command(bench_api)

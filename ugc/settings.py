@@ -136,3 +136,4 @@ class StackSettings(UgcSettings):
     registry_port: int = 8081
     api_port: int = 8000
     warehouse_port: int = 8123
+    console_port: int = 8080

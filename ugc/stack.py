@@ -170,6 +170,16 @@ def components(settings: StackSettings) -> Sequence[Component]:
                 "UGC_REGISTRY_URL": f"http://127.0.0.1:{settings.registry_port}",
             },
         ),
+        ServiceComponent(
+            "console",
+            args=["console", "serve", "--port", str(settings.console_port)],
+            port=settings.console_port,
+            settings=settings,
+            env={
+                "UGC_KAFKA_BOOTSTRAP": bootstrap,
+                "UGC_REGISTRY_URL": f"http://127.0.0.1:{settings.registry_port}",
+            },
+        ),
     ]
 
 

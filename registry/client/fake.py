@@ -198,6 +198,17 @@ class InMemoryRegistry:
     def get_schema(self, schema_id: SchemaId) -> str:
         return self.get_schema_by_id(schema_id).schema
 
+    def get_subject_versions(self, schema_id: SchemaId) -> list[tuple[Subject, Version]]:
+        """Every live (subject, version) that holds the schema with this id."""
+        if schema_id not in self._schemas:
+            raise errors.SchemaNotFoundError.answer(f"schema {schema_id} not found")
+        return sorted(
+            (subject, version)
+            for subject, versions in self._subjects.items()
+            for version, entry in versions.items()
+            if entry.schema_id == schema_id and not entry.deleted
+        )
+
     def get_version(self, subject: Subject, version: Version | Latest) -> RegisteredSchema:
         return self._registered(subject, self._resolve_version(subject, version))
 

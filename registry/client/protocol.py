@@ -70,6 +70,10 @@ class SchemaRegistry(Protocol):
         """The schema text with this id, whatever subject holds it."""
         ...
 
+    def get_subject_versions(self, schema_id: SchemaId) -> list[tuple[Subject, Version]]:
+        """Every live (subject, version) that holds the schema with this id."""
+        ...
+
     def get_version(self, subject: Subject, version: Version | Latest) -> RegisteredSchema:
         """One live version of a subject; "latest" is the highest live version."""
         ...

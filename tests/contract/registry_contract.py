@@ -134,6 +134,20 @@ class RegistryContract:
         assert (first.version, first.id) == (1, id1)
         assert json.loads(first.schema) == json.loads(v1)
 
+    def test_an_id_names_every_subject_and_version_that_holds_it(
+        self, registry: SchemaRegistry, unique_subject: Callable[[str], Subject], unique_record: str
+    ) -> None:
+        first, second = unique_subject("a"), unique_subject("b")
+        v1, v2 = record_schema(unique_record, ID), record_schema(unique_record, ID, OPTIONAL)
+        registry.register(first, v1)
+        shared = registry.register(first, v2)
+        registry.register(second, v2)
+        assert sorted(registry.get_subject_versions(shared)) == sorted(
+            [(first, Version(2)), (second, Version(1))]
+        )
+        with pytest.raises(SchemaNotFoundError):
+            registry.get_subject_versions(UNKNOWN_ID)
+
     def test_lookup_finds_the_version_that_holds_a_schema(
         self, registry: SchemaRegistry, unique_subject: Callable[[str], Subject], unique_record: str
     ) -> None:

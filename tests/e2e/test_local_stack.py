@@ -106,6 +106,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         "UGC_API_PORT": str(free_port()),
         "UGC_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
         "UGC_WAREHOUSE_PORT": str(warehouse_port),
+        "UGC_CONSOLE_PORT": str(free_port()),
     }
 
     def ugc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -137,11 +138,15 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         )
         assert registered.json() == {"id": 1}
         _events_through_the_api(env, ugc)
+        console = httpx.get(f"http://127.0.0.1:{env['UGC_CONSOLE_PORT']}/topics")
+        assert console.status_code == 200
+        assert "<h1>Topics</h1>" in console.text
     finally:
         down = ugc("down")
     assert down.returncode == 0
     assert "registry: stopped" in down.stdout and "kafka: stopped" in down.stdout
     assert "warehouse: stopped" in down.stdout
+    assert "console: stopped" in down.stdout
     assert _processes_under(data_dir) == []
     after = ugc("status")
     assert after.returncode == 1
