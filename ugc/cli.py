@@ -20,6 +20,7 @@ from services.console.cli import console_group
 from ugc import logs, stack
 from ugc.bench import bench_group
 from ugc.bench.api import bench_api
+from ugc.bench.console import bench_console
 from ugc.bench.registry import bench_registry
 from ugc.bench.warehouse import bench_warehouse
 from ugc.errors import UgcError
@@ -60,6 +61,7 @@ bench_group.add_command(bench_api)
 bench_group.add_command(bench_registry)
 bench_group.add_command(bench_warehouse)
 bench_group.add_command(bench_compare)
+bench_group.add_command(bench_console)
 main.add_command(bench_group)
 main.add_command(schemas_group)
 main.add_command(warehouse_group)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from registry.client import wire
 from registry.client.errors import DeserializationError
 from registry.client.models import SchemaId
-from services.console.cluster import Cluster, PartitionState
+from services.console.cluster import Cluster, PartitionState, TopicState
 from services.console.decoding import Decoded, MessageDecoder, Writer, pretty
 from services.console.errors import BadInputError
 from services.console.filters import MessageFilter
@@ -123,8 +123,9 @@ class MessageBrowser:
             raw, decoded, key_text(raw.key), text[: self.shown_bytes], size, truncated
         )
 
-    def page(self, query: PageQuery) -> Page:
-        state = self.cluster.topic(query.topic).partition(query.partition)
+    def page(self, query: PageQuery, topic: TopicState | None = None) -> Page:
+        """The page `query` asks for; `topic` saves a metadata round trip when known."""
+        state = (topic or self.cluster.topic(query.topic)).partition(query.partition)
         page = Page(query, state)
         if state.high <= state.low:
             page.notes.append(f"partition {query.partition} holds no messages")

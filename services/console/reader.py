@@ -72,6 +72,8 @@ class PartitionReader:
             "enable.partition.eof": True,
             "auto.offset.reset": "earliest",
             "fetch.wait.max.ms": 50,
+            # A page needs 25 messages (a filtered one, chunks of 500): fetch little at once.
+            "max.partition.fetch.bytes": 256 * 1024,
         }
         self._timeout = timeout
         self._lock = threading.Lock()

@@ -67,8 +67,7 @@ def page(topic: str) -> str:
     app = console()
     state = app.cluster.topic(topic)
     query = page_query(topic)
-    state.partition(query.partition)
-    result = app.browser.page(query)
+    result = app.browser.page(query, state)
     template = "messages_rows.html" if request.args.get("fragment") == "1" else "messages.html"
     return render_template(
         template, topic=state, page=result, query=query, live=request.args.get("live") == "1"
