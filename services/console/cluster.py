@@ -215,9 +215,11 @@ class KafkaCluster:
         if self._producer is not None:
             self._producer.flush(self._timeout)
 
-    def _metadata(self, topic: str | None = None) -> Any:
+    def _metadata(self) -> Any:
+        # Always the whole cluster's metadata: asking for one topic by name makes a broker
+        # with auto.create.topics.enable create it, so a typo in a URL would make a topic.
         try:
-            return self._admin.list_topics(topic=topic, timeout=self._timeout)
+            return self._admin.list_topics(timeout=self._timeout)
         except KafkaException as exc:
             raise translate(exc, "reading the cluster's metadata") from exc
 
@@ -268,7 +270,7 @@ class KafkaCluster:
         return self._states(metadata, names)
 
     def topic(self, name: str, *, configs: bool = False) -> TopicState:
-        metadata = self._metadata(name)
+        metadata = self._metadata()
         described = metadata.topics.get(name)
         if described is None or described.error is not None:
             raise NotFoundError(f"no topic named {name!r}")

@@ -39,11 +39,11 @@ class Warehouse(Protocol):
 
 
 class ClickHouseWarehouse:
-    """`Warehouse` over clickhouse-connect, connected on first use."""
+    """`Warehouse` over clickhouse-connect, connected on first use (or over `client`)."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, client: Any = None) -> None:
         self._dsn = dsn
-        self._client: Any = None
+        self._client = client
 
     def rows(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         try:

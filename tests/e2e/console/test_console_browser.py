@@ -25,9 +25,7 @@ from tests.e2e.console.conftest import JWT_SECRET, SCHEMAS, Stack, log_in
 USER = "2b1f0d6e-8c3a-4f5b-9d7e-1a2b3c4d5e6f"
 
 
-def test_an_event_sent_through_the_api_appears_decoded_with_its_schema_version(
-    stack: Stack, page: Page, artifacts: Path
-) -> None:
+def _send_rating(stack: Stack) -> tuple[str, dict[str, int]]:
     event = json.loads((SCHEMAS / "examples" / "film_rating.json").read_text())
     event_id = str(uuid.uuid4())
     answer = httpx.post(
@@ -37,7 +35,14 @@ def test_an_event_sent_through_the_api_appears_decoded_with_its_schema_version(
         timeout=30,
     )
     assert answer.status_code == 202, answer.text
-    where = answer.json()
+    return event_id, answer.json()
+
+
+def test_an_event_sent_through_the_api_appears_decoded_with_its_schema_version(
+    stack: Stack, page: Page, artifacts: Path
+) -> None:
+    event = json.loads((SCHEMAS / "examples" / "film_rating.json").read_text())
+    event_id, where = _send_rating(stack)
     page.goto(f"{stack.console.url}/topics")
     page.click("text=ugc.film_rating")
     page.click("text=messages")
@@ -55,6 +60,14 @@ def test_an_event_sent_through_the_api_appears_decoded_with_its_schema_version(
     expect(page.locator("h1")).to_contain_text(f"[{where['partition']}] @ {where['offset']}")
     expect(page.locator("#hex")).to_contain_text("00000000  00 00 00 00")
     page.screenshot(path=artifacts / "message.png", full_page=True)
+
+
+def test_the_live_tail_shows_a_new_event_without_a_reload(stack: Stack, page: Page) -> None:
+    _, where = _send_rating(stack)
+    page.goto(f"{stack.console.url}/topics/ugc.film_rating/messages?partition={where['partition']}")
+    page.check("#live")
+    later_id, _ = _send_rating(stack)  # the same user: the same partition
+    expect(page.locator("#messages tbody tr").first).to_contain_text(later_id)
 
 
 def test_the_schema_diff_page_shows_each_changed_field(

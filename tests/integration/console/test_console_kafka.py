@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient  # type: ignore[attr-defined]
 from flask.testing import FlaskClient
 
 from registry.client.client import RegistryClient
@@ -75,11 +76,18 @@ def test_filters_run_server_side_and_report_what_they_scanned(
 
 
 def test_bad_input_on_real_topics_is_never_a_500(
-    client: FlaskClient, make_topic: Callable[..., str], produce: Callable[..., None]
+    client: FlaskClient,
+    kafka_bootstrap: str,
+    make_topic: Callable[..., str],
+    produce: Callable[..., None],
 ) -> None:
     topic = make_topic(**{"max.message.bytes": "6000000"})
     produce(topic, [b"\x01" + bytes(5_000_000), bytes(range(256))])
-    assert client.get("/topics/does.not.exist/messages").status_code == 404
+    missing = f"{topic}.typo"
+    assert client.get(f"/topics/{missing}/messages").status_code == 404
+    assert client.get(f"/topics/{missing}").status_code == 404
+    listed = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10).topics
+    assert missing not in listed  # looking must not create it (auto.create.topics.enable)
     assert client.get(f"/topics/{topic}/messages?partition=3").status_code == 404
     page = client.get(f"/topics/{topic}/messages").get_data(as_text=True)
     assert "wire: no magic byte: magic byte 0x01 is not 0: not Confluent-framed" in page
