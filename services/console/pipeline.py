@@ -12,6 +12,7 @@ against a strict pattern), so nothing a user types is ever spliced into SQL.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -74,6 +75,13 @@ class DeadLetter:
         return f"{self.source_topic}[{self.source_partition}]@{self.source_offset}"
 
 
+def _pretty_row(text: object) -> str:
+    try:
+        return json.dumps(json.loads(str(text)), indent=2, ensure_ascii=False)
+    except ValueError:
+        return str(text)
+
+
 def _int(text: str | None) -> int | None:
     try:
         return int(text) if text else None
@@ -120,6 +128,7 @@ class Landing:
     schema_id: int
     loaded_at: Any
     event_id: str
+    row: str  # the whole row, as ClickHouse writes it in JSONEachRow
 
 
 @dataclass(frozen=True)
@@ -209,13 +218,14 @@ class Pipeline:
         landings = []
         for table in tables:
             rows = self.warehouse.rows(
-                f"SELECT _topic, _partition, _offset, _schema_id, _loaded_at, toString(event_id) "
-                f"FROM `{self.database}`.`{table}` WHERE {where} ORDER BY _loaded_at LIMIT 20",
+                "SELECT _topic, _partition, _offset, _schema_id, _loaded_at, toString(event_id), "
+                f"formatRow('JSONEachRow', *) FROM `{self.database}`.`{table}` "
+                f"WHERE {where} ORDER BY _loaded_at LIMIT 20",
                 params,
             )
             landings += [
-                Landing(table, str(t), int(p), int(o), int(s), at, str(e))
-                for t, p, o, s, at, e in rows
+                Landing(table, str(t), int(p), int(o), int(s), at, str(e), _pretty_row(row))
+                for t, p, o, s, at, e, row in rows
             ]
         return landings
 

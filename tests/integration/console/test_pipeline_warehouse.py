@@ -103,5 +103,6 @@ def test_an_event_id_and_a_kafka_offset_find_the_table_and_row_they_became(
     )
     (by_offset,) = pipeline.find_offset("ugc.rating", 0, 42)
     assert (by_offset.table, by_offset.schema_id) == ("rating_v2", 2)
+    assert '"score": 7' in landing.row and f'"event_id": "{EVENT}"' in landing.row
     assert pipeline.find_event("x' OR 1=1 --") == []
     assert pipeline.find_offset("ugc.rating", 0, 43) == []

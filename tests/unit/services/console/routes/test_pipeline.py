@@ -88,10 +88,14 @@ def test_finding_an_event_binds_what_the_user_typed_as_a_parameter(
     typed = "x'; DROP TABLE ugc.rating_v1; --"
     warehouse.answers = [
         ("FROM system.tables", [("rating", "View"), ("rating_v1", "ReplacingMergeTree")]),
-        ("FROM `ugc`.`rating_v1`", [(TOPIC, 0, 3, 1, datetime(2026, 12, 2, 8, 0), typed)]),
+        (
+            "FROM `ugc`.`rating_v1`",
+            [(TOPIC, 0, 3, 1, datetime(2026, 12, 2, 8, 0), typed, '{"score":7}')],
+        ),
     ]
     page = client.get("/pipeline/find", query_string={"event_id": typed}).get_data(as_text=True)
     assert "rating_v1" in page and f"{TOPIC}[0]@3" in page
+    assert "&#34;score&#34;: 7" in page
     sql, parameters = warehouse.queries[-1]
     assert typed not in sql and parameters == {"id": typed}
 
