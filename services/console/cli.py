@@ -3,6 +3,8 @@ signing key and the pooled Kafka consumer live in that one process)."""
 
 from __future__ import annotations
 
+import atexit
+
 import click
 
 from services.console.settings import ConsoleSettings
@@ -32,7 +34,11 @@ def serve(port: int | None, host: str | None, read_only: bool | None) -> None:
     def factory() -> object:
         from services.console.app import create_app
 
-        return create_app(settings)
+        app = create_app(settings)
+        # The worker closes its Kafka clients on the way out (the pooled consumer leaves
+        # cleanly; the producer flushes anything still queued).
+        atexit.register(app.extensions["ugc.console"].cluster.close)
+        return app
 
     serve_app(
         factory,

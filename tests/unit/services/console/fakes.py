@@ -24,6 +24,9 @@ class FakeCluster:
         self.members: dict[str, int] = {}
         self.reads: list[tuple[str, int, int, int]] = []
 
+    def close(self) -> None:
+        pass
+
     def add_topic(self, name: str, partitions: int = 1) -> None:
         self.partitions[name] = [[] for _ in range(partitions)]
 
