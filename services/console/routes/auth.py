@@ -13,7 +13,7 @@ blueprint = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     # Only paths on this console: never an absolute URL an attacker chose.
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return url_for("topics.index")
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from pydantic import SecretStr
 
@@ -78,16 +79,14 @@ def test_without_credentials_configured_writes_are_off(
     assert "UGC_CONSOLE_PASSWORD" in answer.get_data(as_text=True)
 
 
-def test_login_redirects_only_to_local_paths(client: FlaskClient) -> None:
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "/\\evil.example/x", "https://evil.example"]
+)
+def test_login_redirects_only_to_local_paths(client: FlaskClient, target: str) -> None:
     token = csrf_of(client, "/login")
     answer = client.post(
         "/login",
-        data={
-            "csrf_token": token,
-            "username": "admin",
-            "password": "secret",
-            "next": "//evil.example/x",
-        },
+        data={"csrf_token": token, "username": "admin", "password": "secret", "next": target},
     )
     assert answer.headers["Location"] == "/topics"
 
