@@ -242,6 +242,8 @@ class Pipeline:
         )
 
     def freshness(self) -> list[Freshness]:
+        """Per event type: rows and distinct events in its view (which is what analysts
+        read), the newest `occurred_at` there, and the newest load into any version."""
         tables = self._tables()
         versioned: dict[str, list[str]] = {}
         for name, _ in tables:
@@ -250,11 +252,16 @@ class Pipeline:
         views = [name for name, engine in tables if engine == "View" and name in versioned]
         found = []
         for view in views:
-            ((rows, events, loaded, occurred),) = self.warehouse.rows(
-                "SELECT count(), uniqExact(event_id), max(_loaded_at), max(occurred_at) "
+            ((rows, events, occurred),) = self.warehouse.rows(
+                "SELECT count(), uniqExact(event_id), max(occurred_at) "
                 f"FROM `{self.database}`.`{view}`",
                 {},
             )
+            loads = [
+                self.warehouse.rows(f"SELECT max(_loaded_at) FROM `{self.database}`.`{t}`", {})
+                for t in versioned[view]
+            ]
+            loaded = max((r[0][0] for r in loads if r and r[0][0] is not None), default=None)
             found.append(
                 Freshness(
                     view,
