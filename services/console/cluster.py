@@ -208,14 +208,27 @@ class KafkaCluster:
     def __init__(self, config: Mapping[str, Any], *, timeout: float = 10.0) -> None:
         self._config = dict(config)
         self._timeout = timeout
-        self._admin = AdminClient({**self._config, "socket.timeout.ms": int(timeout * 1000)})
+        self._admin_client: AdminClient | None = None
         self._reader = PartitionReader(self._config, timeout=timeout)
         self._producer: Producer | None = None
 
+    @property
+    def _admin(self) -> AdminClient:
+        if self._admin_client is None:
+            self._admin_client = AdminClient(
+                {**self._config, "socket.timeout.ms": int(self._timeout * 1000)}
+            )
+        return self._admin_client
+
     def close(self) -> None:
+        """Leave the cluster: the consumer closes, the producer flushes, and every client is
+        dropped (librdkafka handles end when the last reference goes), even if this object
+        lives on."""
         self._reader.close()
         if self._producer is not None:
             self._producer.flush(self._timeout)
+        self._producer = None
+        self._admin_client = None
 
     def _metadata(self) -> Any:
         # Always the whole cluster's metadata: asking for one topic by name makes a broker
