@@ -12,6 +12,7 @@ bound for a compacted one or one with transaction markers.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -161,6 +162,15 @@ class Cluster(Protocol):
     ) -> Delivered: ...
 
 
+# Errors of a partition whose leader is being elected: asking again shortly succeeds.
+_ELECTING = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._UNKNOWN_PARTITION,
+}
+_LEADER_WAIT = 5.0
+
 _NOT_FOUND = {
     KafkaError.UNKNOWN_TOPIC_OR_PART,
     KafkaError._UNKNOWN_TOPIC,
@@ -241,18 +251,39 @@ class KafkaCluster:
     def _watermarks(
         self, partitions: list[TopicPartition]
     ) -> dict[tuple[str, int], tuple[int, int]]:
-        if not partitions:
-            return {}
+        """(low, high) of each partition. A partition whose leader is still being elected
+        (a topic created a moment ago) is asked again for up to `_LEADER_WAIT` seconds."""
+        deadline = time.monotonic() + _LEADER_WAIT
+        while True:
+            try:
+                return self._list_watermarks(partitions)
+            except KafkaException as exc:
+                error = exc.args[0] if exc.args else None
+                retriable = isinstance(error, KafkaError) and error.code() in _ELECTING
+                if not retriable or time.monotonic() > deadline:
+                    raise translate(exc, "reading partition offsets") from exc
+                time.sleep(0.2)
+
+    def _list_watermarks(
+        self, partitions: list[TopicPartition]
+    ) -> dict[tuple[str, int], tuple[int, int]]:
         marks: dict[tuple[str, int], list[int]] = {
             (p.topic, p.partition): [0, 0] for p in partitions
         }
         specs = (OffsetSpec.earliest(), OffsetSpec.latest())  # type: ignore[no-untyped-call]
         for index, spec in enumerate(specs):
+            if not partitions:
+                break
             futures = self._admin.list_offsets(
                 {p: spec for p in partitions}, request_timeout=self._timeout
             )
             for tp, future in futures.items():
-                info = _result(future, f"reading the offsets of {tp.topic}", self._timeout)
+                try:
+                    info = future.result(timeout=self._timeout)
+                except TimeoutError as exc:
+                    raise KafkaUnavailableError(
+                        f"reading the offsets of {tp.topic}: no answer in time"
+                    ) from exc
                 marks[(tp.topic, tp.partition)][index] = info.offset
         return {key: (low, high) for key, (low, high) in marks.items()}
 
@@ -356,7 +387,11 @@ class KafkaCluster:
             request, request_timeout=self._timeout
         )[group_id]
         committed = _result(offsets_future, f"reading offsets of {group_id!r}", self._timeout)
-        positions = [tp for tp in committed.topic_partitions if tp.error is None]
+        # Offsets a group committed on a topic deleted since are left out: no end to lag by.
+        existing = self._metadata().topics
+        positions = [
+            tp for tp in committed.topic_partitions if tp.error is None and tp.topic in existing
+        ]
         marks = self._watermarks([TopicPartition(tp.topic, tp.partition) for tp in positions])
         offsets = tuple(
             GroupOffset(

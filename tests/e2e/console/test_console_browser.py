@@ -89,7 +89,7 @@ def test_the_schema_diff_page_shows_each_changed_field(
     added = page.locator("#diff tr.added")
     expect(added).to_have_count(1)
     expect(added).to_contain_text("note")
-    expect(added).to_contain_text("added note: union[null, string] (default null)")
+    expect(added).to_contain_text("added note: null | string (default null)")
     page.screenshot(path=artifacts / "schema-diff.png", full_page=True)
 
 
