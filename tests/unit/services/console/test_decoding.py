@@ -5,6 +5,7 @@ import json
 import pytest
 
 from registry.client import wire
+from registry.client.errors import RegistryUnavailableError
 from registry.client.fake import InMemoryRegistry
 from registry.client.models import SchemaId
 from registry.client.serdes import AvroSerializer
@@ -82,3 +83,15 @@ def test_bytes_left_over_mean_another_schema_wrote_it(registry: InMemoryRegistry
     assert decoded.failure == "bad_body"
     assert decoded.reason is not None
     assert decoded.reason.startswith("2 bytes left over after decoding with ugc.rating-value v1")
+
+
+class _DownRegistry(InMemoryRegistry):
+    def get_schema(self, schema_id: SchemaId) -> str:
+        raise RegistryUnavailableError("connection refused")
+
+
+def test_a_registry_that_does_not_answer_is_a_reason_on_the_message_not_an_error() -> None:
+    decoded = MessageDecoder(_DownRegistry()).decode(wire.frame(SchemaId(7), b"\x02"))
+    assert decoded.failure == "registry_unavailable"
+    assert decoded.reason is not None
+    assert decoded.reason.startswith("the registry cannot be reached to fetch schema id 7")
