@@ -142,6 +142,22 @@ class Freshness:
     tables: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SchemaTable:
+    """One decision of the ETL: the messages a writer schema wrote load into this table."""
+
+    event_type: str
+    schema_id: int
+    table: str
+    version: int
+    first_partition: int
+    first_offset: int
+    decision: str
+
+
+MAP_TABLE = "_schema_tables"
+
+
 class Pipeline:
     def __init__(
         self,
@@ -274,3 +290,19 @@ class Pipeline:
                 )
             )
         return found
+
+    def schema_map(self) -> list[SchemaTable]:
+        """The ETL's record of which table each writer schema loads into (empty before the
+        ETL has made its first decision)."""
+        if MAP_TABLE not in {name for name, _ in self._tables()}:
+            return []
+        rows = self.warehouse.rows(
+            "SELECT event_type, schema_id, table, version, first_partition, first_offset, "
+            f"decision FROM `{self.database}`.`{MAP_TABLE}` FINAL "
+            "ORDER BY event_type, schema_id",
+            {},
+        )
+        return [
+            SchemaTable(str(e), int(s), str(t), int(v), int(p), int(o), str(d))
+            for e, s, t, v, p, o, d in rows
+        ]

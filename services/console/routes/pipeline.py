@@ -19,15 +19,18 @@ blueprint = Blueprint("pipeline", __name__)
 def index() -> str:
     pipeline = console().pipeline
     freshness: list[Any] = []
+    schema_map: list[Any] = []
     warehouse_error = None
     try:
         freshness = pipeline.freshness()
+        schema_map = pipeline.schema_map()
     except UnavailableError as exc:
         warehouse_error = exc.message
     return render_template(
         "pipeline.html",
         letters=pipeline.dead_letters(),
         freshness=freshness,
+        schema_map=schema_map,
         warehouse_error=warehouse_error,
         database=pipeline.database,
     )

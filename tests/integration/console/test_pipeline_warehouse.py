@@ -106,3 +106,33 @@ def test_an_event_id_and_a_kafka_offset_find_the_table_and_row_they_became(
     assert '"score": 7' in landing.row and f'"event_id": "{EVENT}"' in landing.row
     assert pipeline.find_event("x' OR 1=1 --") == []
     assert pipeline.find_offset("ugc.rating", 0, 43) == []
+
+
+def test_the_etls_schema_to_table_decisions_are_listed(
+    clickhouse_client: Client, clickhouse_database: str
+) -> None:
+    pipeline = _pipeline(clickhouse_client, clickhouse_database)
+    assert pipeline.schema_map() == []
+    clickhouse_client.command(
+        f"CREATE TABLE {clickhouse_database}._schema_tables (event_type String, topic String,"
+        " schema_id UInt32, table String, version UInt32, first_partition Int32,"
+        " first_offset Int64, decision String,"
+        " decided_at DateTime64(3, 'UTC') DEFAULT now64(3, 'UTC'))"
+        " ENGINE = ReplacingMergeTree ORDER BY (event_type, schema_id)"
+    )
+    clickhouse_client.insert(
+        f"{clickhouse_database}._schema_tables",
+        [["rating", "ugc.rating", 2, "ugc.rating_v2", 2, 0, 42, "new version"]],
+        column_names=[
+            "event_type",
+            "topic",
+            "schema_id",
+            "table",
+            "version",
+            "first_partition",
+            "first_offset",
+            "decision",
+        ],
+    )
+    (decision,) = pipeline.schema_map()
+    assert (decision.schema_id, decision.table, decision.first_offset) == (2, "ugc.rating_v2", 42)

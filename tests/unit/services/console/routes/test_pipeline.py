@@ -72,12 +72,14 @@ def test_freshness_reads_the_views_of_the_event_types(
                 ("_schema_tables", "MergeTree"),
             ],
         ),
+        ("_schema_tables", [("rating", 1, "ugc.rating_v1", 1, 0, 0, "create")]),
         ("FROM `ugc`.`rating`$", [(12, 11, datetime(2026, 12, 2, 7, 59))]),
         ("FROM `ugc`.`rating_v1`$", [(datetime(2026, 12, 2, 8, 1),)]),
     ]
     page = client.get("/pipeline").get_data(as_text=True)
     assert '<td>ugc.rating</td><td class="num">12</td><td class="num">11</td>' in page
     assert "<td>2026-12-02 08:01:00</td><td>2026-12-02 07:59:00</td>" in page
+    assert "<td>ugc.rating_v1</td>" in page and "partition 0 offset 0" in page
     assert "rating_v1" in page
 
 
