@@ -178,6 +178,7 @@ def components(settings: StackSettings) -> Sequence[Component]:
             env={
                 "UGC_KAFKA_BOOTSTRAP": bootstrap,
                 "UGC_REGISTRY_URL": f"http://127.0.0.1:{settings.registry_port}",
+                "UGC_CLICKHOUSE_DSN": warehouse_dsn(settings),
             },
         ),
     ]

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from ugc.settings import KafkaClientSettings, RegistryClientSettings
+from ugc.warehouse.settings import ClientSettings as WarehouseClientSettings
 
 
-class ConsoleSettings(KafkaClientSettings, RegistryClientSettings):
+class ConsoleSettings(KafkaClientSettings, RegistryClientSettings, WarehouseClientSettings):
     console_host: str = "127.0.0.1"
     console_port: int = 8080
     console_threads: int = 8
@@ -24,8 +25,8 @@ class ConsoleSettings(KafkaClientSettings, RegistryClientSettings):
     # Signs the session cookie; a random key per process start when unset (logins then end
     # with the process, which is fine for one worker).
     console_secret_key: SecretStr | None = None
-    # The warehouse, read through its views only (ClickHouse HTTP interface).
-    clickhouse_dsn: str = "http://127.0.0.1:8123"
+    # The warehouse (UGC_CLICKHOUSE_DSN, from WarehouseClientSettings) is read through its
+    # views and versioned tables in this database.
     console_warehouse_database: str = "ugc"
     console_dead_letter_topic: str = "ugc-etl.dead-letters"
     console_page_size: int = 25

@@ -1,4 +1,5 @@
-"""The pipeline page's warehouse queries on real ClickHouse (the session's warehouse), over
+"""The pipeline page's warehouse queries on real ClickHouse (the session's warehouse server,
+reached through UGC_CLICKHOUSE_DSN as the console reaches it), over
 tables laid out as the ETL writes them: versioned tables `<event_type>_v<N>` with the load
 metadata, and the view `<event_type>` over them."""
 
@@ -12,7 +13,7 @@ from pydantic import SecretStr
 
 from registry.client.fake import InMemoryRegistry
 from services.console.decoding import MessageDecoder
-from services.console.pipeline import ClickHouseWarehouse, Pipeline
+from services.console.pipeline import Pipeline
 from services.console.settings import ConsoleSettings
 from tests.unit.services.console.fakes import FakeCluster
 
@@ -24,12 +25,12 @@ COLUMNS = """
 EVENT = "6f1c0a52-3b7e-4d3a-9c1e-2f4a5b6c7d80"
 
 
-def _pipeline(client: Client, database: str) -> Pipeline:
-    settings = ConsoleSettings(console_warehouse_database=database, console_password=SecretStr("x"))
-    cluster = FakeCluster()  # only the warehouse is asked here
-    return Pipeline(
-        settings, cluster, MessageDecoder(InMemoryRegistry()), ClickHouseWarehouse("", client)
+def _pipeline(dsn: str, database: str) -> Pipeline:
+    settings = ConsoleSettings(
+        clickhouse_dsn=dsn, console_warehouse_database=database, console_password=SecretStr("x")
     )
+    cluster = FakeCluster()  # only the warehouse is asked here
+    return Pipeline(settings, cluster, MessageDecoder(InMemoryRegistry()), None)
 
 
 def _load(client: Client, database: str) -> None:
@@ -80,20 +81,20 @@ def _load(client: Client, database: str) -> None:
 
 
 def test_rows_and_freshness_per_event_type_come_from_the_views(
-    clickhouse_client: Client, clickhouse_database: str
+    clickhouse_client: Client, clickhouse_dsn: str, clickhouse_database: str
 ) -> None:
     _load(clickhouse_client, clickhouse_database)
-    (fresh,) = _pipeline(clickhouse_client, clickhouse_database).freshness()
+    (fresh,) = _pipeline(clickhouse_dsn, clickhouse_database).freshness()
     assert (fresh.event_type, fresh.rows, fresh.events) == ("rating", 2, 2)
     assert fresh.tables == ("rating_v1", "rating_v2")
     assert fresh.last_occurred.replace(tzinfo=UTC) == datetime(2026, 12, 2, 8, 5, tzinfo=UTC)
 
 
 def test_an_event_id_and_a_kafka_offset_find_the_table_and_row_they_became(
-    clickhouse_client: Client, clickhouse_database: str
+    clickhouse_client: Client, clickhouse_dsn: str, clickhouse_database: str
 ) -> None:
     _load(clickhouse_client, clickhouse_database)
-    pipeline = _pipeline(clickhouse_client, clickhouse_database)
+    pipeline = _pipeline(clickhouse_dsn, clickhouse_database)
     (landing,) = pipeline.find_event(EVENT)
     assert (landing.table, landing.topic, landing.partition, landing.offset) == (
         "rating_v1",
@@ -109,9 +110,9 @@ def test_an_event_id_and_a_kafka_offset_find_the_table_and_row_they_became(
 
 
 def test_the_etls_schema_to_table_decisions_are_listed(
-    clickhouse_client: Client, clickhouse_database: str
+    clickhouse_client: Client, clickhouse_dsn: str, clickhouse_database: str
 ) -> None:
-    pipeline = _pipeline(clickhouse_client, clickhouse_database)
+    pipeline = _pipeline(clickhouse_dsn, clickhouse_database)
     assert pipeline.schema_map() == []
     clickhouse_client.command(
         f"CREATE TABLE {clickhouse_database}._schema_tables (event_type String, topic String,"
