@@ -71,7 +71,8 @@ class PartitionReader:
             "enable.auto.offset.store": False,
             "enable.partition.eof": True,
             "auto.offset.reset": "earliest",
-            "fetch.wait.max.ms": 50,
+            # A fetch waiting at the end of the log would delay the next read of the partition.
+            "fetch.wait.max.ms": 5,
             # A page needs 25 messages (a filtered one, chunks of 500): fetch little at once.
             "max.partition.fetch.bytes": 256 * 1024,
         }

@@ -5,6 +5,7 @@ It fills one single-partition topic with `--messages` Confluent-framed Avro valu
 by default) and leaves another empty, then asks the console, in interleaved rounds, for:
 
 - baseline: the newest page of the empty topic;
+- the newest page of a 100-message topic (the same 25 messages' work, on a small topic);
 - the big topic's page at offset 0 (oldest first), in the middle (oldest first) and at the
   end (newest first), each 25 messages decoded through the registry;
 
@@ -170,9 +171,12 @@ def bench_console(
     with _kafka(bootstrap) as kafka, _registry(kafka, registry_url) as registry:
         run = uuid.uuid4().hex[:8]
         big, empty = f"bench.console.big.{run}", f"bench.console.empty.{run}"
+        small = f"bench.console.small.{run}"
         admin = AdminClient({"bootstrap.servers": kafka})
-        for future in admin.create_topics([NewTopic(t, 1, 1) for t in (big, empty)]).values():
+        topics = (big, small, empty)
+        for future in admin.create_topics([NewTopic(t, 1, 1) for t in topics]).values():
             future.result(timeout=60)
+        _fill(kafka, registry, small, 100)
         seconds = _fill(kafka, registry, big, messages)
         click.echo(f"filled {big}: {messages:,} messages in {seconds:.1f}s")
         settings = ConsoleSettings(kafka_bootstrap=kafka, registry_url=registry)
@@ -182,6 +186,7 @@ def bench_console(
                 oldest = "anchor=offset&order=oldest&at="
                 pages = {
                     "empty topic, newest (baseline)": f"/topics/{empty}/messages",
+                    "100-message topic, newest": f"/topics/{small}/messages",
                     "offset 0, oldest first": f"/topics/{big}/messages?{oldest}0",
                     "middle, oldest first": f"/topics/{big}/messages?{oldest}{messages // 2}",
                     "end, newest first": f"/topics/{big}/messages",
@@ -194,7 +199,7 @@ def bench_console(
                         samples[name].append(_ttfb(client, console + path))
         finally:
             app.extensions["ugc.console"].cluster.close()
-            for future in admin.delete_topics([big, empty]).values():
+            for future in admin.delete_topics(list(topics)).values():
                 future.result(timeout=60)
     _report(samples, messages, rounds)
 
