@@ -1,5 +1,6 @@
-"""`ugc bench compare --quick` end to end: real ClickHouse (chdb or the named server), a real
-PostgreSQL started by the harness, DuckDB; the report, the charts and the cross-check."""
+"""`ugc bench compare --quick` end to end: real ClickHouse (in-process chdb, and over HTTP
+through `ugc warehouse serve`), a real PostgreSQL started by the harness, DuckDB; the report,
+the charts and the cross-check."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.warehouse import WarehouseProcess
 
 UGC = Path(sys.executable).with_name("ugc")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -23,22 +26,40 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def quick_run(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[subprocess.CompletedProcess[str], Path]:
-    out = tmp_path_factory.mktemp("compare") / "report"
-    argv = [str(UGC), "bench", "compare", "--quick", "--out", str(out)]
-    named = os.environ.get("UGC_TEST_CLICKHOUSE_DSN")
-    if named and not named.startswith("chdb:"):  # a chdb directory belongs to the test process
-        argv += ["--clickhouse-dsn", named]
+Run = tuple[subprocess.CompletedProcess[str], Path]
+
+
+def _compare(out: Path, *options: str) -> Run:
+    argv = [str(UGC), "bench", "compare", "--quick", "--out", str(out), *options]
     env = {k: v for k, v in os.environ.items() if not k.startswith("UGC_COMPARE_")}
     result = subprocess.run(argv, capture_output=True, text=True, timeout=240, env=env, check=False)
     return result, out
 
 
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """Every store; ClickHouse in a fresh in-process chdb directory (the default)."""
+    return _compare(tmp_path_factory.mktemp("compare") / "report")
+
+
+def test_clickhouse_over_the_warehouse_server_s_http_dsn_answers_like_postgresql(
+    warehouse_server: WarehouseProcess, tmp_path: Path
+) -> None:
+    result, out = _compare(
+        tmp_path / "report", "--stores", "clickhouse,postgresql",
+        "--clickhouse-dsn", warehouse_server.url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (out / "results.md").read_text()
+    assert "| clickhouse | ClickHouse 26." in text and "(HTTP)" in text
+    assert "into MergeTree (a ClickHouse HTTP endpoint)" in text
+    data = json.loads((out / "results.json").read_text())
+    assert [a["query"] for a in data["agreements"]] == QUESTIONS
+    assert all(a["stores"] == ["clickhouse", "postgresql"] for a in data["agreements"])
+
+
 def test_quick_run_finishes_and_reports_every_store(
-    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+    quick_run: Run,
 ) -> None:
     result, out = quick_run
     assert result.returncode == 0, result.stderr[-2000:]
@@ -53,7 +74,7 @@ def test_quick_run_finishes_and_reports_every_store(
 
 
 def test_every_answer_was_identical_in_clickhouse_and_postgresql(
-    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+    quick_run: Run,
 ) -> None:
     _, out = quick_run
     data = json.loads((out / "results.json").read_text())
@@ -67,7 +88,7 @@ def test_every_answer_was_identical_in_clickhouse_and_postgresql(
 
 
 def test_every_store_that_ran_has_figures_for_each_batch_size_query_and_the_mixed_load(
-    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+    quick_run: Run,
 ) -> None:
     _, out = quick_run
     data = json.loads((out / "results.json").read_text())
@@ -86,7 +107,7 @@ def test_every_store_that_ran_has_figures_for_each_batch_size_query_and_the_mixe
     assert loads["clickhouse"] == loads["postgresql"] == 20_000 + 1_000
 
 
-def test_charts_are_png_images(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+def test_charts_are_png_images(quick_run: Run) -> None:
     _, out = quick_run
     for name in ("write_latency", "write_throughput", "query_latency", "mixed"):
         image = (out / f"{name}.png").read_bytes()
