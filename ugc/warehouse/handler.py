@@ -137,6 +137,7 @@ class QueryHandler(BaseHTTPRequestHandler):
             parsed.session_id,
             timeout=parsed.session_timeout,
             check=parsed.session_check,
+            close=parsed.close_session,
         ) as session:
             self._execute(parsed, principal, session, body)
 

@@ -44,6 +44,7 @@ class QueryRequest:
     session_id: str | None = None
     session_timeout: str | None = None
     session_check: bool = False
+    close_session: bool = False
     wait_end_of_query: bool = False
     settings: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
@@ -76,6 +77,8 @@ def _interface_param(request: QueryRequest, name: str, value: str) -> None:
         request.session_timeout = value
     elif name == "session_check":
         request.session_check = _flag(value)
+    elif name == "close_session":
+        request.close_session = _flag(value)
     elif name == "wait_end_of_query":
         request.wait_end_of_query = _flag(value)
     elif name in ("compress", "decompress") and _flag(value):

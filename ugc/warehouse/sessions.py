@@ -46,8 +46,9 @@ class Sessions:
 
     @contextmanager
     def use(
-        self, user: str, session_id: str, *, timeout: str | None, check: bool
+        self, user: str, session_id: str, *, timeout: str | None, check: bool, close: bool = False
     ) -> Iterator[Session]:
+        """Hold the session for one request; `close` ends it afterwards (close_session=1)."""
         seconds = _timeout(timeout)
         key = (user, session_id)
         with self._guard:
@@ -70,6 +71,8 @@ class Sessions:
             with self._guard:
                 session.busy = False
                 session.last_used = time.monotonic()
+                if close:
+                    self._sessions.pop(key, None)
 
     def _expire(self) -> None:
         now = time.monotonic()

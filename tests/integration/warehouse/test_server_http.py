@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Iterator
 
+import clickhouse_connect
 import fastavro
 import httpx
 import pytest
@@ -240,3 +241,24 @@ def test_insert_deduplication_token_setting_makes_a_retry_count_once(http: httpx
         )
         assert answer.status_code == 200, answer.text
     assert http.get("/", params={"query": f"SELECT count() FROM {table}"}).text == "6\n"
+
+
+def test_close_session_ends_the_session_after_its_query(http: httpx.Client) -> None:
+    session = {"session_id": f"s-{uuid.uuid4()}"}
+    assert http.post("/", params=session, content="SET max_block_size = 777").status_code == 200
+    closing = http.post("/", params={**session, "close_session": "1"}, content="SELECT 1")
+    assert closing.text == "1\n"
+    gone = http.post("/", params={**session, "session_check": "1"}, content="SELECT 1")
+    assert gone.headers["X-ClickHouse-Exception-Code"] == "372"
+
+
+def test_form_encoded_query_parameters_as_clickhouse_connect_sends_large_ones(
+    warehouse_server: WarehouseProcess,
+) -> None:
+    client = clickhouse_connect.get_client(
+        dsn=warehouse_server.url, compress=False, form_encode_query_params=True
+    )
+    with client:
+        big = "y" * 200_000
+        rows = client.query("SELECT length({a:String}), {b:UInt8}", parameters={"a": big, "b": 3})
+    assert rows.result_rows == [(200_000, 3)]
