@@ -17,12 +17,15 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from clickhouse_connect.driver.client import Client
+from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from registry.server.app import create_app
+from registry.server.election import ElectionConfig
 from registry.server.kafka_store import KafkaStore
 from registry.server.settings import RegistrySettings
 from tests.support.warehouse import WarehouseProcess
@@ -163,16 +166,21 @@ def start_registry(
 
     def start(topic: str | None = None, **settings: object) -> RunningRegistry:
         topic = topic or unique_name("_schemas")
-        store = KafkaStore(kafka_bootstrap, topic, timeout=20.0)
-        store.start()
         config = RegistrySettings(kafka_bootstrap=kafka_bootstrap, registry_topic=topic, **settings)
-        app = create_app(config, store=store)
+        apps: list[Flask] = []  # the app needs the store, the store the server's URL
+
+        def app(environ: dict[str, Any], reply: Callable[..., Any]) -> Any:
+            return apps[0](environ, reply)
+
         server = make_server("127.0.0.1", 0, app, threaded=True)
+        url = f"http://127.0.0.1:{server.server_port}"
+        election = ElectionConfig(url=url, eligible=config.registry_leader_eligible)
+        store = KafkaStore(kafka_bootstrap, topic, timeout=20.0, election=election)
+        store.start()
+        apps.append(create_app(config, store=store))
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        registry = RunningRegistry(
-            f"http://127.0.0.1:{server.server_port}", topic, store, server, thread
-        )
+        registry = RunningRegistry(url, topic, store, server, thread)
         running.append(registry)
         return registry
 

@@ -69,6 +69,8 @@ class ErrorCode(enum.IntEnum):
     INVALID_SUBJECT = 42208
     STORE_ERROR = 50001
     STORE_TIMEOUT = 50002
+    FORWARDING_ERROR = 50003
+    UNKNOWN_LEADER = 50004
 
     @property
     def status(self) -> int:

@@ -1,13 +1,16 @@
 """The registry's Flask application: `create_app(settings, store=…)`.
 
 Collaborators come in as arguments (a store; tests pass a `MemoryStore` or a started
-`KafkaStore`); without one the factory builds a `KafkaStore` from the settings and reads
-the topic to its end before the app serves. Every error, including framework 404/405/415
-and unexpected failures, answers with Confluent's JSON error body.
+`KafkaStore`); without one the factory builds a `KafkaStore` from the settings, opens this
+process's peer listener (the URL it advertises in the leader election), reads the topic
+to its end and joins the election before the app serves. A write this process may not
+make (`NotLeaderError`) is forwarded to the leader. Every error, including framework
+404/405/415 and unexpected failures, answers with Confluent's JSON error body.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hmac
 import logging
@@ -17,14 +20,19 @@ from werkzeug.exceptions import HTTPException
 
 from registry.client.errors import ErrorCode
 from registry.server import errors
+from registry.server.election import ElectionConfig
+from registry.server.forwarding import FORWARDED_HEADER, POSITION_HEADER, Forwarder
+from registry.server.high_water import HighWater
 from registry.server.http import (
     RawPath,
     SubjectConverter,
     answer,
     check_body_type,
+    flag,
     negotiated_type,
 )
 from registry.server.kafka_store import KafkaStore
+from registry.server.peer import PeerListener, advertised_host
 from registry.server.routes import compatibility, config, schemas, subjects
 from registry.server.service import RegistryService
 from registry.server.settings import RegistrySettings
@@ -37,33 +45,55 @@ _WRITES = {"POST", "PUT", "DELETE"}
 
 
 def create_app(
-    settings: RegistrySettings | None = None, *, store: SchemaStore | None = None
+    settings: RegistrySettings | None = None,
+    *,
+    store: SchemaStore | None = None,
+    high_water: HighWater | None = None,
 ) -> Flask:
+    """The app; `high_water` is shared by the workers of one instance (made before fork)."""
     settings = settings or RegistrySettings()
-    if store is None:
-        kafka_store = KafkaStore(
-            settings.kafka_bootstrap,
-            settings.registry_topic,
-            timeout=settings.registry_store_timeout,
-            client_config=settings.kafka_config(),
-        )
-        kafka_store.start()
-        store = kafka_store
-    service = RegistryService(store)
     app = Flask(__name__)
+    if store is None:
+        store = _started_kafka_store(app, settings, high_water)
+    service = RegistryService(store)
     app.url_map.converters["subject"] = SubjectConverter
     app.url_map.strict_slashes = False
     app.wsgi_app = RawPath(app.wsgi_app)  # type: ignore[method-assign]
     app.extensions["ugc.registry.store"] = store
     for module in (schemas, subjects, compatibility, config):
         app.register_blueprint(module.blueprint(service))
-    _register_misc(app, store)
+    _register_misc(app, store, settings)
     _register_guards(app, settings)
-    _register_error_handlers(app)
+    _register_error_handlers(app, Forwarder(store, settings.registry_store_timeout))
     return app
 
 
-def _register_misc(app: Flask, store: SchemaStore) -> None:
+def _started_kafka_store(
+    app: Flask, settings: RegistrySettings, high_water: HighWater | None
+) -> KafkaStore:
+    host = settings.registry_host
+    peer = PeerListener(app, host, advertised_host(host, settings.registry_advertised_host))
+    election = ElectionConfig(
+        url=peer.url,
+        eligible=settings.registry_leader_eligible,
+        session_timeout_ms=settings.registry_leader_session_timeout_ms,
+    )
+    store = KafkaStore(
+        settings.kafka_bootstrap,
+        settings.registry_topic,
+        timeout=settings.registry_store_timeout,
+        client_config=settings.kafka_config(),
+        election=election,
+        high_water=high_water,
+    )
+    store.start()
+    peer.start()
+    # A worker that exits cleanly leaves the election at once instead of after a timeout.
+    atexit.register(store.close)
+    return store
+
+
+def _register_misc(app: Flask, store: SchemaStore, settings: RegistrySettings) -> None:
     @app.get("/")
     def root() -> Response:
         return answer({})
@@ -84,6 +114,12 @@ def _register_misc(app: Flask, store: SchemaStore) -> None:
     def associations(_rest: str) -> Response:
         # confluent-kafka-python 2.14+ probes this before its first produce to a topic.
         return answer([])
+
+    @app.get("/leader")
+    def leader() -> Response:
+        found = store.leader(refresh=flag("refresh"))
+        body = {"leader": found.url, "is_self": found.is_self}
+        return answer({**body, "eligible": settings.registry_leader_eligible})
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -111,13 +147,29 @@ def _register_guards(app: Flask, settings: RegistrySettings) -> None:
                 raise errors.UnauthorizedError("Unauthorized: writes need valid credentials")
 
 
-def _register_error_handlers(app: Flask) -> None:
+def _register_error_handlers(app: Flask, forwarder: Forwarder) -> None:
+    store: SchemaStore = app.extensions["ugc.registry.store"]
+
     @app.errorhandler(errors.RegistryServerError)
     def domain_error(error: errors.RegistryServerError) -> Response:
         code = errors.http_answer(error)
         response = answer({"error_code": code.value, "message": error.message}, code.status)
         if code is ErrorCode.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Basic realm="schema-registry"'
+        return response
+
+    @app.errorhandler(errors.NotLeaderError)
+    def forward(error: errors.NotLeaderError) -> Response:
+        try:
+            return forwarder.forward()
+        except errors.RegistryServerError as failed:
+            return domain_error(failed)
+
+    @app.after_request
+    def position(response: Response) -> Response:
+        # The follower that forwarded this write makes its instance's reads wait for it.
+        if request.headers.get(FORWARDED_HEADER):
+            response.headers[POSITION_HEADER] = str(store.position())
         return response
 
     @app.errorhandler(HTTPException)

@@ -24,6 +24,7 @@ def serve(port: int | None, host: str | None, workers: int | None) -> None:
     set UGC_REGISTRY_AUTH_USER and UGC_REGISTRY_AUTH_PASSWORD.
     """
     from registry.server.app import create_app
+    from registry.server.high_water import SharedHighWater
     from ugc.serving import serve as run
 
     settings = RegistrySettings().overridden(
@@ -31,8 +32,9 @@ def serve(port: int | None, host: str | None, workers: int | None) -> None:
     )
     settings.log_once("registry")
     _require_kafka(settings)
+    high_water = SharedHighWater()  # before gunicorn forks: one for all workers
     run(
-        lambda: create_app(settings),
+        lambda: create_app(settings, high_water=high_water),
         host=settings.registry_host,
         port=settings.registry_port,
         workers=settings.registry_workers,

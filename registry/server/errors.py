@@ -23,7 +23,10 @@
     │   └── InvalidSubjectError              422 42208
     ├── UnauthorizedError                    401 401
     └── StoreError                           500 50001
-        └── StoreTimeoutError                500 50002
+        ├── StoreTimeoutError                500 50002
+        ├── ForwardingError                  500 50003
+        └── LeaderUnknownError               500 50004
+            └── NotLeaderError               500 50004 (the app forwards the request instead)
 
 Nothing here knows about Flask; `registry.server.app` registers one handler that looks the
 class up in `HTTP_ANSWERS`.
@@ -132,6 +135,18 @@ class StoreTimeoutError(StoreError):
     pass
 
 
+class ForwardingError(StoreError):
+    """A follower could not get a write through to the leader."""
+
+
+class LeaderUnknownError(StoreError):
+    """No registry process leads (an election is under way, or none is eligible)."""
+
+
+class NotLeaderError(LeaderUnknownError):
+    """This process may not write; the request belongs to the leader."""
+
+
 HTTP_ANSWERS: dict[type[RegistryServerError], ErrorCode] = {
     SubjectNotFoundError: ErrorCode.SUBJECT_NOT_FOUND,
     VersionNotFoundError: ErrorCode.VERSION_NOT_FOUND,
@@ -153,6 +168,9 @@ HTTP_ANSWERS: dict[type[RegistryServerError], ErrorCode] = {
     UnauthorizedError: ErrorCode.UNAUTHORIZED,
     StoreError: ErrorCode.STORE_ERROR,
     StoreTimeoutError: ErrorCode.STORE_TIMEOUT,
+    ForwardingError: ErrorCode.FORWARDING_ERROR,
+    LeaderUnknownError: ErrorCode.UNKNOWN_LEADER,
+    NotLeaderError: ErrorCode.UNKNOWN_LEADER,
 }
 
 

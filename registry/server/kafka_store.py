@@ -1,13 +1,11 @@
 """The Kafka store: the registry's log is the compacted, single-partition `_schemas` topic.
 
 A reader thread consumes the topic from the beginning (read_committed) and applies each
-record to the state. Writers share one transactional id per topic, which makes Kafka
-itself the lock between registry instances: initialising the transactional producer
-fences every other instance's producer, so a write can only commit if no other instance
-initialised since this one last caught up. After initialising, the writer commits a NOOP
-record and waits until its reader has applied it: from then on the state is complete, and
-any write another instance makes first shows up as a fenced commit here, which retries
-from a fresh producer and a fresh catch-up. NOTES.md states the argument in full.
+record to the state. Writes are the elected leader's (`election.Election`), appended by
+`log_writer.LogWriter` in transactions under a transactional id all processes share, which
+fences a deposed leader. Reads wait for the instance's high-water position
+(`high_water.HighWater`) so that the workers of one instance answer as one registry.
+NOTES.md states the protocol in full.
 """
 
 from __future__ import annotations
@@ -16,21 +14,22 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+from registry.server.election import Election, ElectionConfig
 from registry.server.errors import StoreError, StoreTimeoutError
-from registry.server.records import Record, decode, noop_record
+from registry.server.high_water import HighWater, LocalHighWater
+from registry.server.log_writer import LogWriter
+from registry.server.records import Record, decode
 from registry.server.state import RegistryState
-from registry.server.store import Prepare, StoreHealth, T
+from registry.server.store import Leader, Prepare, StoreHealth, T
 
 log = logging.getLogger(__name__)
-
-_WRITE_ATTEMPTS = 6
 
 
 class KafkaStore:
@@ -41,6 +40,8 @@ class KafkaStore:
         *,
         timeout: float = 10.0,
         client_config: dict[str, Any] | None = None,
+        election: ElectionConfig | None = None,
+        high_water: HighWater | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
@@ -49,22 +50,35 @@ class KafkaStore:
         self._common = {"bootstrap.servers": bootstrap, **(client_config or {})}
         self._lock = threading.RLock()
         self._applied = threading.Condition(self._lock)
-        self._position = 0  # next offset the reader will apply
+        self._position = 0  # next offset the reader will look at (counts transaction markers)
+        self._applied_end = 0  # offset of the last record applied, plus one
+        self._high_water = high_water or LocalHighWater()
+        self._published = 0  # the highest position this process raised the high water to
         self._caught_up = threading.Event()
         self._stopping = threading.Event()
-        self._write_lock = threading.Lock()
-        self._producer: Producer | None = None
         self._reader_error: str | None = None
         self._consumer: Consumer | None = None
         self._thread: threading.Thread | None = None
         self._watermarks: Consumer | None = None
         self._watermark_lock = threading.Lock()
+        self._election = Election(
+            self._common, topic, election or ElectionConfig(), on_change=self._leadership
+        )
+        self._writer = LogWriter(
+            self._common,
+            topic,
+            timeout=timeout,
+            state_lock=self._lock,
+            state=lambda: self.state,
+            wait_applied=self._wait_applied,
+            leading=lambda: self._election.leading,
+        )
 
     # --- lifecycle -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create or check the topic, then read it to the end before returning."""
-        self._ensure_topic()
+        """Create or check the topics, read the log to its end, join the election."""
+        self._ensure_topics()
         self._consumer = Consumer(
             {
                 **self._common,
@@ -84,8 +98,12 @@ class KafkaStore:
                 f"could not read topic {self.topic} to its end within {self.timeout * 6:.0f}s"
             )
         log.info("read %s to offset %d: %d schemas", self.topic, self._position, self.state.max_id)
+        self._election.start()
+        leader = self._election.wait_for_leader(self.timeout)
+        log.info("registry leader: %s", "this process" if leader.is_self else leader.url)
 
     def close(self) -> None:
+        self._election.close()
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(5.0)
@@ -93,32 +111,51 @@ class KafkaStore:
             self._consumer.close()
         if self._watermarks is not None:
             self._watermarks.close()
-        if self._producer is not None:
-            self._producer.flush(5.0)
-            self._producer = None
+        self._writer.close()
 
-    def _ensure_topic(self) -> None:
+    def _ensure_topics(self) -> None:
         admin = AdminClient(self._common)
         try:
             metadata = admin.list_topics(timeout=self.timeout)
         except KafkaException as exc:
             raise StoreError(f"Kafka at {self.bootstrap} is unreachable: {exc}") from exc
-        existing = metadata.topics.get(self.topic)
-        if existing is not None and existing.error is None:
-            if len(existing.partitions) != 1:
-                raise StoreError(
-                    f"topic {self.topic} has {len(existing.partitions)} partitions; the schema "
-                    "topic must have exactly one so that every instance sees one order"
-                )
-            return
         replicas = min(3, len(metadata.brokers))
-        config = {"cleanup.policy": "compact", "min.insync.replicas": str(max(1, replicas - 1))}
-        futures = admin.create_topics([NewTopic(self.topic, 1, replicas, config=config)])
-        try:
-            futures[self.topic].result(self.timeout)
-        except KafkaException as exc:
-            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise StoreError(f"cannot create topic {self.topic}: {exc}") from exc
+        isr = str(max(1, replicas - 1))
+        wanted = {
+            self.topic: {"cleanup.policy": "compact", "min.insync.replicas": isr},
+            self._election.topic: {"retention.ms": "3600000"},
+        }
+        missing = []
+        for name, config in wanted.items():
+            existing = metadata.topics.get(name)
+            if existing is None or existing.error is not None:
+                missing.append(NewTopic(name, 1, replicas, config=config))
+            elif len(existing.partitions) != 1:
+                raise StoreError(
+                    f"topic {name} has {len(existing.partitions)} partitions; it must have "
+                    "exactly one (one order for the schemas, one owner for the election)"
+                )
+        if not missing:
+            return
+        futures = admin.create_topics(missing)
+        for name, future in futures.items():
+            try:
+                future.result(self.timeout)
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise StoreError(f"cannot create topic {name}: {exc}") from exc
+
+    # --- leadership ------------------------------------------------------------------
+
+    def _leadership(self, leading: bool) -> None:
+        if leading:
+            # Not on the election's thread: initialising may take a while.
+            threading.Thread(target=self._writer.warm_up, name="leader-warm-up").start()
+        else:
+            threading.Thread(target=self._writer.reset, name="leader-reset").start()
+
+    def leader(self, *, refresh: bool = False) -> Leader:
+        return self._election.leader(refresh=refresh)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -149,25 +186,43 @@ class KafkaStore:
             event = decode(Record(message.key() or b"", message.value()))
             with self._applied:
                 self.state.apply(event)
-                self._position = (message.offset() or 0) + 1
+                self._applied_end = (message.offset() or 0) + 1
+                self._position = max(self._position, self._applied_end)
                 self._applied.notify_all()
 
-    def _wait_applied(self, offset: int) -> None:
+    def _wait_applied(self, end: int) -> None:
+        """Return once every record before offset `end` that exists has been applied."""
+        if self._applied_end >= end:
+            return
         deadline = time.monotonic() + self.timeout
         with self._applied:
-            while self._position <= offset:
+            while self._applied_end < end:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise StoreTimeoutError(
-                        f"the registry did not read back offset {offset} of {self.topic} "
-                        f"within {self.timeout:.0f}s"
+                        f"the registry did not read {self.topic} up to offset {end} within "
+                        f"{self.timeout:.0f}s"
                     )
                 self._applied.wait(left)
 
     @contextmanager
     def reading(self) -> Iterator[RegistryState]:
+        self._wait_applied(self._high_water.value())
         with self._lock:
             yield self.state
+            shown = self._applied_end
+        self._publish(shown)
+
+    def _publish(self, position: int) -> None:
+        if position > self._published:
+            self._published = position
+            self._high_water.advance(position)
+
+    def position(self) -> int:
+        return self._applied_end
+
+    def catch_up(self, position: int) -> None:
+        self._high_water.advance(position)
 
     def health(self) -> StoreHealth:
         if self._consumer is None or not self._caught_up.is_set():
@@ -197,70 +252,6 @@ class KafkaStore:
     # --- writing ---------------------------------------------------------------------
 
     def write(self, prepare: Prepare[T]) -> T:
-        with self._write_lock:
-            last: Exception | None = None
-            for attempt in range(_WRITE_ATTEMPTS):
-                try:
-                    producer = self._writer()
-                    with self._lock:
-                        records, result = prepare(self.state)
-                    if records:
-                        self._wait_applied(self._commit(producer, records))
-                    return result
-                except KafkaException as exc:
-                    last = exc
-                    self._recover(exc, attempt)
-            raise StoreError(f"could not write to {self.topic}: {last}")
-
-    def _writer(self) -> Producer:
-        """The transactional producer, freshly initialised and caught up if it was not."""
-        if self._producer is not None:
-            return self._producer
-        producer = Producer(
-            {
-                **self._common,
-                "transactional.id": f"ugc-registry:{self.topic}",
-                "transaction.timeout.ms": 15000,
-                "linger.ms": 0,
-                "acks": "all",
-                "enable.idempotence": True,
-            }
-        )
-        producer.init_transactions(self.timeout)
-        self._wait_applied(self._commit(producer, [noop_record()]))
-        self._producer = producer
-        return producer
-
-    def _commit(self, producer: Producer, records: Sequence[Record]) -> int:
-        """Append records in one transaction; return the offset of the last one."""
-        offsets: list[int] = []
-        failures: list[KafkaError] = []
-
-        def delivered(err: KafkaError | None, message: Any) -> None:
-            if err is not None:
-                failures.append(err)
-            else:
-                offsets.append(message.offset())
-
-        producer.begin_transaction()
-        for record in records:
-            producer.produce(self.topic, record.value, record.key, on_delivery=delivered)
-        producer.flush(self.timeout)
-        if failures or len(offsets) != len(records):
-            producer.abort_transaction(self.timeout)
-            raise KafkaException(failures[0] if failures else KafkaError(KafkaError._TIMED_OUT))
-        producer.commit_transaction(self.timeout)
-        return max(offsets)
-
-    def _recover(self, exc: KafkaException, attempt: int) -> None:
-        error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
-        log.info("write to %s retried (attempt %d): %s", self.topic, attempt + 1, exc)
-        if self._producer is not None and error is not None and error.txn_requires_abort():
-            try:
-                self._producer.abort_transaction(self.timeout)
-            except KafkaException:
-                self._producer = None
-        if error is None or error.fatal() or not error.retriable():
-            # Fenced or broken: another instance wrote since our catch-up, so start over.
-            self._producer = None
-        time.sleep(min(0.05 * 2**attempt, 1.0))
+        result = self._writer.write(prepare)
+        self._publish(self._applied_end)
+        return result

@@ -62,6 +62,18 @@ class RegistryState:
     modes: dict[Subject | None, Mode] = field(default_factory=dict)
     max_id: int = 0
 
+    def copy(self) -> RegistryState:
+        """A copy to apply records to without touching this state (a write batch's
+        scratch). Values are shared: `StoredSchema` is frozen and `apply` replaces a
+        `StoredVersion` rather than changing it."""
+        return RegistryState(
+            dict(self.schemas),
+            {subject: dict(versions) for subject, versions in self.subjects.items()},
+            dict(self.configs),
+            dict(self.modes),
+            self.max_id,
+        )
+
     # --- applying the log ------------------------------------------------------------
 
     def apply(self, event: StoreEvent) -> None:
@@ -75,9 +87,11 @@ class RegistryState:
             case ModeSet(subject=subject, mode=mode):
                 _set_or_drop(self.modes, subject, mode)
             case SubjectDeleted(subject=subject, up_to=up_to):
-                for stored in self.subjects.get(subject, {}).values():
-                    if stored.version <= up_to:
-                        stored.deleted = True
+                versions = self.subjects.get(subject, {})
+                for number, stored in versions.items():
+                    if number <= up_to and not stored.deleted:
+                        # Replaced, never changed in place: copies share StoredVersions.
+                        versions[number] = StoredVersion(subject, number, stored.schema_id, True)
             case Noop():
                 pass
             case Unreadable(reason=reason):

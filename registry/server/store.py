@@ -5,7 +5,12 @@ Writes go through `write(prepare)`: the store brings its state up to date with t
 calls `prepare(state)` under the lock to decide which records to append (raising a domain
 error refuses the write), appends them atomically and returns only once its own state
 shows them. `prepare` may run more than once when another writer got in first, so it
-must not have side effects. See NOTES.md for the Kafka implementation's protocol.
+must not have side effects, and several writes may be prepared one after another on a
+scratch copy and appended together. Only the elected leader writes: elsewhere `write`
+raises `NotLeaderError` and the app forwards the request to `leader().url`. `position()`
+says how far into the log the state is; `catch_up(position)` promises that every later
+read reflects the log at least that far (a write the leader answered). See NOTES.md for the
+Kafka implementation's protocol.
 
 `MemoryStore` applies records directly; it is for unit tests, and the store contract test
 runs against it and against `KafkaStore`.
@@ -27,6 +32,14 @@ Prepare = Callable[[RegistryState], tuple[Sequence[Record], T]]
 
 
 @dataclass(frozen=True)
+class Leader:
+    """Who leads as this process last knew it: its URL (None: unknown) and whether it is us."""
+
+    url: str | None
+    is_self: bool
+
+
+@dataclass(frozen=True)
 class StoreHealth:
     ready: bool
     lag: int | None
@@ -43,6 +56,12 @@ class SchemaStore(Protocol):
     def write(self, prepare: Prepare[T]) -> T: ...
 
     def health(self) -> StoreHealth: ...
+
+    def position(self) -> int: ...
+
+    def catch_up(self, position: int) -> None: ...
+
+    def leader(self, *, refresh: bool = False) -> Leader: ...
 
 
 class MemoryStore:
@@ -74,3 +93,12 @@ class MemoryStore:
 
     def health(self) -> StoreHealth:
         return StoreHealth(ready=True, lag=0, detail="in memory")
+
+    def position(self) -> int:
+        return len(self.log)
+
+    def catch_up(self, position: int) -> None:
+        pass  # one process, applied as written: every read already reflects every write
+
+    def leader(self, *, refresh: bool = False) -> Leader:
+        return Leader(None, True)
