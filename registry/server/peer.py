@@ -20,6 +20,10 @@ _WILDCARDS = ("", "0.0.0.0", "::")
 
 
 class _QuietHandler(WSGIRequestHandler):
+    # Headers and body leave in separate writes: with Nagle's algorithm the body would
+    # wait for the client's delayed ACK of the headers (tens of ms per forwarded write).
+    disable_nagle_algorithm = True
+
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass  # forwarded writes are logged by the process that handles them
 

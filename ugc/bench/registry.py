@@ -7,7 +7,11 @@ prints, in one run:
 
 - baseline: `GET /` (a trivial JSON answer through the same server) at 16 connections;
 - `GET /schemas/ids/{id}` requests/s at 16 connections, and its ratio to the baseline;
-- register latency p50/p99 over new schemas in distinct subjects;
+- register latency p50/p99 over new schemas in distinct subjects, on one kept-alive
+  connection and with a new connection per request (as most clients and CI scripts do);
+- contention: `--instances` registries (each `--workers` gunicorn workers) on one topic,
+  16 concurrent writers spread over them registering 800 distinct schemas over 8
+  subjects: registrations/s and p50/p99 (every write goes through the one elected leader);
 - a BACKWARD_TRANSITIVE compatibility check against 100 live versions, p50/p99.
 
 Throughput comes from `wrk` (apt-get install wrk), which shares the machine's cores with
@@ -17,14 +21,17 @@ the server: the figures are a floor, not the server's capacity on a dedicated ho
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import httpx
@@ -36,14 +43,19 @@ from ugc.process import ManagedProcess, free_port
 
 V1 = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 TARGET_LOOKUPS = 3000.0
+TARGET_LOOKUP_RATIO = 0.8
 TARGET_REGISTER_P99_MS = 50.0
+TARGET_CONTENTION_RPS = 150.0
+TARGET_CONTENTION_P99_MS = 100.0
+CONTENTION_WRITERS = 16
+CONTENTION_SCHEMAS = 800
+CONTENTION_SUBJECTS = 8
 
 
-def _schema(name: str, fields: int = 1) -> str:
+def _schema(name: str, fields: int = 1, *, extra: str | None = None) -> str:
     columns: list[dict[str, object]] = [{"name": "id", "type": "string"}]
-    columns += [
-        {"name": f"f{i}", "type": ["null", "long"], "default": None} for i in range(1, fields)
-    ]
+    names = [f"f{i}" for i in range(1, fields)] if extra is None else [extra]
+    columns += [{"name": field, "type": ["null", "long"], "default": None} for field in names]
     return json.dumps({"type": "record", "name": name, "namespace": "bench", "fields": columns})
 
 
@@ -53,29 +65,28 @@ def _percentiles(samples_ms: list[float]) -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def _local_registry(workers: int) -> Iterator[str]:
-    """A broker and a gunicorn-served registry of our own, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="ugc-bench-") as tmp:
+def _local_registries(instances: int, workers: int) -> Iterator[list[str]]:
+    """A broker and gunicorn-served registries of our own on one topic, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="ugc-bench-") as tmp, contextlib.ExitStack() as stack:
         broker = LocalKafka(Path(tmp) / "kafka")
         bootstrap = broker.start(free_port())
-        port = free_port()
-        server = ManagedProcess(
-            "registry",
-            Path(tmp) / "registry.pid",
-            Path(tmp) / "registry.log",
-            marker="ugc-component=bench-registry",
-        )
-        argv = [sys.executable, "-X", server.marker, "-m", "ugc", "registry", "serve"]
-        argv += ["--port", str(port), "--workers", str(workers)]
-        env = {**os.environ, "UGC_KAFKA_BOOTSTRAP": bootstrap}
-        server.spawn(argv, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, server)
-            yield url
-        finally:
-            server.stop()
-            broker.stop()
+        stack.callback(broker.stop)
+        urls = []
+        for number in range(instances):
+            server = ManagedProcess(
+                f"registry-{number}",
+                Path(tmp) / f"registry-{number}.pid",
+                Path(tmp) / f"registry-{number}.log",
+                marker=f"ugc-component=bench-registry-{number}",
+            )
+            port = free_port()
+            argv = [sys.executable, "-X", server.marker, "-m", "ugc", "registry", "serve"]
+            argv += ["--port", str(port), "--workers", str(workers)]
+            server.spawn(argv, env={**os.environ, "UGC_KAFKA_BOOTSTRAP": bootstrap})
+            stack.callback(server.stop)
+            urls.append(f"http://127.0.0.1:{port}")
+            _wait_healthy(urls[-1], server)
+        yield urls
 
 
 def _wait_healthy(url: str, server: ManagedProcess, timeout: float = 60.0) -> None:
@@ -101,6 +112,57 @@ def _register_latencies(client: httpx.Client, count: int) -> list[float]:
     return samples
 
 
+def _register_new_connections(url: str, count: int) -> list[float]:
+    """Register latencies when every request opens its own TCP connection. http.client,
+    because building an httpx client per request costs more than the request itself
+    (its TLS context), which would measure the client, not the registry."""
+    parts = urlsplit(url)
+    samples = []
+    for i in range(count):
+        body = json.dumps({"schema": _schema(f"N{i}_{time.time_ns()}")})
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        try:
+            connection.request("POST", f"/subjects/bench-fresh-{i}-value/versions", body, V1)
+            response = connection.getresponse()
+            answer = response.read()
+        finally:
+            connection.close()
+        samples.append((time.perf_counter() - started) * 1000)
+        if response.status != 200:
+            raise SetupError(f"registration failed: HTTP {response.status} {answer[:200]!r}")
+    return samples
+
+
+def _contention(urls: list[str]) -> tuple[float, list[float]]:
+    """(registrations/s, latencies ms) of concurrent writers spread over the instances."""
+    prefix = f"bench-contention-{time.time_ns()}"
+    samples: list[float] = []
+    failures: list[str] = []
+
+    def writer(number: int) -> None:
+        with httpx.Client(base_url=urls[number % len(urls)], timeout=60.0) as client:
+            for i in range(number, CONTENTION_SCHEMAS, CONTENTION_WRITERS):
+                subject = f"{prefix}-{i % CONTENTION_SUBJECTS}-value"
+                body = {"schema": _schema(f"C{i % CONTENTION_SUBJECTS}", 2, extra=f"x{i}")}
+                started = time.perf_counter()
+                response = client.post(f"/subjects/{subject}/versions", json=body, headers=V1)
+                samples.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    failures.append(response.text)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(CONTENTION_WRITERS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SetupError(f"{len(failures)} registrations failed, e.g. {failures[0]}")
+    return CONTENTION_SCHEMAS / elapsed, samples
+
+
 def _transitive_check(client: httpx.Client, versions: int, runs: int) -> list[float]:
     subject = f"bench-transitive-{time.time_ns()}-value"
     client.put(f"/config/{subject}", json={"compatibility": "BACKWARD_TRANSITIVE"}, headers=V1)
@@ -120,18 +182,29 @@ def _transitive_check(client: httpx.Client, versions: int, runs: int) -> list[fl
     return samples
 
 
-def run(url: str, seconds: int) -> dict[str, float]:
+def run(urls: list[str], seconds: int) -> dict[str, float]:
+    url = urls[0]
     with httpx.Client(base_url=url, timeout=30.0) as client:
         schema_id = client.post(
             "/subjects/bench-lookup-value/versions", json={"schema": _schema("L")}, headers=V1
         ).json()["id"]
         register = _register_latencies(client, 200)
+        fresh = _register_new_connections(url, 200)
         check = _transitive_check(client, 100, 30)
+    contention_rate, contention = _contention(urls)
     base = parse_wrk("baseline", run_wrk(f"{url}/", None, 16, seconds), 1)
     lookup = parse_wrk("lookup", run_wrk(f"{url}/schemas/ids/{schema_id}", None, 16, seconds), 1)
     register_p50, register_p99 = _percentiles(register)
+    fresh_p50, fresh_p99 = _percentiles(fresh)
+    contention_p50, contention_p99 = _percentiles(contention)
     check_p50, check_p99 = _percentiles(check)
     return {
+        "instances": float(len(urls)),
+        "contention_rps": contention_rate,
+        "contention_p50_ms": contention_p50,
+        "contention_p99_ms": contention_p99,
+        "register_new_connection_p50_ms": fresh_p50,
+        "register_new_connection_p99_ms": fresh_p99,
         "baseline_rps": base.requests_per_s,
         "baseline_p50_ms": base.p50_ms,
         "baseline_p99_ms": base.p99_ms,
@@ -158,13 +231,32 @@ def _report(figures: dict[str, float]) -> None:
         f"GET /schemas/ids/{{id}}    {figures['lookup_rps']:9.0f} req/s  "
         f"p50 {figures['lookup_p50_ms']:.2f} ms  p99 {figures['lookup_p99_ms']:.2f} ms  "
         f"= {figures['lookup_vs_baseline']:.2f} x baseline  "
-        f"({verdict(figures['lookup_rps'] >= TARGET_LOOKUPS)}: >= {TARGET_LOOKUPS:.0f})"
+        f"({verdict(figures['lookup_rps'] >= TARGET_LOOKUPS)}: >= {TARGET_LOOKUPS:.0f}; "
+        f"{verdict(figures['lookup_vs_baseline'] >= TARGET_LOOKUP_RATIO)}: "
+        f">= {TARGET_LOOKUP_RATIO} x baseline)"
     )
     click.echo(
         f"register (new schema)     p50 {figures['register_p50_ms']:.2f} ms  "
         f"p99 {figures['register_p99_ms']:.2f} ms  "
         f"({verdict(figures['register_p99_ms'] < TARGET_REGISTER_P99_MS)}: "
         f"p99 < {TARGET_REGISTER_P99_MS:.0f} ms)"
+    )
+    fresh_p99 = figures["register_new_connection_p99_ms"]
+    click.echo(
+        f"register, new connection  p50 {figures['register_new_connection_p50_ms']:.2f} ms  "
+        f"p99 {fresh_p99:.2f} ms  "
+        f"({verdict(fresh_p99 < TARGET_REGISTER_P99_MS)}: p99 < {TARGET_REGISTER_P99_MS:.0f} ms)"
+    )
+    ok = (
+        figures["contention_rps"] >= TARGET_CONTENTION_RPS
+        and figures["contention_p99_ms"] < TARGET_CONTENTION_P99_MS
+    )
+    click.echo(
+        f"contention {figures['instances']:.0f} instance(s), {CONTENTION_WRITERS} writers, "
+        f"{CONTENTION_SCHEMAS} schemas  {figures['contention_rps']:6.0f} registrations/s  "
+        f"p50 {figures['contention_p50_ms']:.2f} ms  p99 {figures['contention_p99_ms']:.2f} ms  "
+        f"({verdict(ok)}: >= {TARGET_CONTENTION_RPS:.0f}/s, p99 < "
+        f"{TARGET_CONTENTION_P99_MS:.0f} ms)"
     )
     click.echo(
         f"transitive check, 100 v.  p50 {figures['transitive_100_p50_ms']:.2f} ms  "
@@ -173,7 +265,11 @@ def _report(figures: dict[str, float]) -> None:
 
 
 @click.command("registry")
-@click.option("--registry-url", help="Measure this running registry instead of starting one.")
+@click.option(
+    "--registry-url",
+    multiple=True,
+    help="Measure these running registries (repeat for instances on one topic) instead.",
+)
 @click.option(
     "--seconds",
     type=click.IntRange(1, 600),
@@ -188,15 +284,25 @@ def _report(figures: dict[str, float]) -> None:
     show_default=True,
     help="gunicorn workers of the registry this command starts.",
 )
+@click.option(
+    "--instances",
+    type=click.IntRange(1, 8),
+    default=2,
+    show_default=True,
+    help="Registries this command starts on one topic (the contention run spreads over them).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def bench_registry(registry_url: str | None, seconds: int, workers: int, as_json: bool) -> None:
-    """Measure id lookups/s, register p50/p99 and a 100-version transitive check.
+def bench_registry(
+    registry_url: tuple[str, ...], seconds: int, workers: int, instances: int, as_json: bool
+) -> None:
+    """Measure id lookups/s, register p50/p99 (kept-alive and new connections), concurrent
+    writers over several instances, and a 100-version transitive check.
 
     Example: ugc bench registry --seconds 10
     """
     with contextlib.ExitStack() as stack:
-        url = registry_url or stack.enter_context(_local_registry(workers))
-        figures = run(url, seconds)
+        urls = list(registry_url) or stack.enter_context(_local_registries(instances, workers))
+        figures = run(urls, seconds)
     if as_json:
         click.echo(json.dumps(figures, indent=2))
     else:
