@@ -99,8 +99,9 @@ class KafkaStore:
             )
         log.info("read %s to offset %d: %d schemas", self.topic, self._position, self.state.max_id)
         self._election.start()
-        leader = self._election.wait_for_leader(self.timeout)
-        log.info("registry leader: %s", "this process" if leader.is_self else leader.url)
+        if self._election.config.eligible:  # a replica learns the leader at its first write
+            leader = self._election.wait_for_leader(self.timeout)
+            log.info("registry leader: %s", "this process" if leader.is_self else leader.url)
 
     def close(self) -> None:
         self._election.close()

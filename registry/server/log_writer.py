@@ -77,6 +77,8 @@ class LogWriter:
         state: Callable[[], RegistryState],
         wait_applied: Callable[[int], None],
         leading: Callable[[], bool],
+        producer_factory: Callable[[dict[str, Any]], Producer] = Producer,
+        retry_pause: float = 0.05,
     ) -> None:
         self.topic = topic
         self.timeout = timeout
@@ -85,6 +87,8 @@ class LogWriter:
         self._state = state
         self._wait_applied = wait_applied  # returns once the reader applied up to an end
         self._leading = leading
+        self._new_producer = producer_factory
+        self._retry_pause = retry_pause
         self._write_lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending[Any]] = []
@@ -143,7 +147,7 @@ class LogWriter:
                 last = exc
                 self._producer = None  # fenced, broken or unsure: start over from a catch-up
                 log.info("write to %s retried (attempt %d): %s", self.topic, attempt + 1, exc)
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+                time.sleep(min(self._retry_pause * 2**attempt, 1.0))
             except StoreError as exc:  # committed but not read back in time
                 self._producer = None
                 for pending in batch:
@@ -189,7 +193,7 @@ class LogWriter:
         if self._producer is not None:
             return self._producer
         try:
-            producer = Producer(
+            producer = self._new_producer(
                 {
                     **self._common,
                     "transactional.id": f"ugc-registry:{self.topic}",

@@ -90,7 +90,7 @@ def validate_subject(subject: str) -> Subject:
 class RegistryService:
     def __init__(self, store: SchemaStore) -> None:
         self.store = store
-        self._parsed: dict[SchemaId, ParsedSchema] = {}
+        self._parsed: dict[SchemaId, tuple[StoredSchema, ParsedSchema]] = {}
         self._index: dict[_Identity, SchemaId] = {}
         self._cache_lock = threading.Lock()
 
@@ -114,11 +114,17 @@ class RegistryService:
         except RecursionError as exc:
             raise errors.InvalidSchemaError("Invalid schema: it nests too deeply") from exc
 
+    # The caches are keyed by id but checked against the state they are asked about: a
+    # write batch prepares on a scratch copy holding ids that may never be committed (its
+    # transaction can fail), so an entry counts only while it matches the state.
+
     def _parsed_stored(self, state: RegistryState, stored: StoredSchema) -> ParsedSchema:
         with self._cache_lock:
             cached = self._parsed.get(stored.id)
-        if cached is not None:
-            return cached
+            if cached is not None and cached[0] == stored:
+                # Hold this very object, so that the next check is an identity test.
+                self._parsed[stored.id] = (stored, cached[1])
+                return cached[1]
         parsed = parse_schema(
             stored.schema,
             schema_type=stored.schema_type,
@@ -126,19 +132,38 @@ class RegistryService:
             strict=False,
         )
         with self._cache_lock:
-            self._parsed[stored.id] = parsed
+            self._parsed[stored.id] = (stored, parsed)
             self._index.setdefault(_identity(parsed), stored.id)
         return parsed
 
     def _find_id(self, state: RegistryState, parsed: ParsedSchema) -> SchemaId | None:
         for stored in state.schemas.values():
-            if stored.id not in self._parsed:
+            cached = self._parsed.get(stored.id)
+            if cached is None or cached[0] is not stored:
                 self._parsed_stored(state, stored)
+        identity = _identity(parsed)
         with self._cache_lock:
-            found = self._index.get(_identity(parsed))
-        if found is not None and found in state.schemas:
+            found = self._index.get(identity)
+        if found is None or self._holds(state, found, identity):
             return found
-        return None
+        # A stale entry (an id of a batch that never committed): find the id afresh.
+        matching = [i for i in state.schemas if self._holds(state, i, identity)]
+        with self._cache_lock:
+            if matching:
+                self._index[identity] = min(matching)
+            else:
+                self._index.pop(identity, None)
+        return min(matching) if matching else None
+
+    def _holds(self, state: RegistryState, schema_id: SchemaId, identity: _Identity) -> bool:
+        stored = state.schemas.get(schema_id)
+        cached = self._parsed.get(schema_id)
+        return (
+            stored is not None
+            and cached is not None
+            and cached[0] == stored
+            and _identity(cached[1]) == identity
+        )
 
     # --- schemas by id ---------------------------------------------------------------
 
@@ -271,6 +296,8 @@ class RegistryService:
         parsed: ParsedSchema,
         against: Sequence[StoredVersion],
     ) -> list[str]:
+        if not level.transitive:
+            against = against[-1:]  # the others would be parsed for nothing
         existing = [
             (v.version, self._parsed_stored(state, state.schemas[v.schema_id])) for v in against
         ]

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.conftest import RunningRegistry
 from ugc.process import ManagedProcess, free_port
 
 V1 = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
@@ -257,3 +258,26 @@ def test_regression_a_config_set_through_one_worker_is_read_by_every_next_reques
         assert put.status_code == 200, put.text
         got = httpx.get(f"{instance.url}/config/{subject}")
         assert got.status_code == 200 and got.json()["compatibilityLevel"] == level, got.text
+
+
+def test_a_read_only_replica_never_leads_and_forwards_writes_to_the_leader(
+    start_registry: Callable[..., RunningRegistry],
+) -> None:
+    replica = start_registry(registry_leader_eligible=False)
+    assert httpx.get(f"{replica.url}/leader").json() == {
+        "leader": None,
+        "is_self": False,
+        "eligible": False,
+    }
+    leader = start_registry(topic=replica.topic)
+    assert leader.store.leader(refresh=True).is_self
+    answer = httpx.post(
+        f"{replica.url}/subjects/r-value/versions",
+        json={"schema": schema(0, 1)},
+        headers=V1,
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    # Read-your-writes through the replica: its next read reflects the forwarded write.
+    assert httpx.get(f"{replica.url}/schemas/ids/{answer.json()['id']}").status_code == 200
+    assert httpx.get(f"{replica.url}/leader?refresh=true").json()["leader"] == leader.url

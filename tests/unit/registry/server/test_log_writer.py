@@ -1,0 +1,202 @@
+"""The leader's transactional writer: Kafka client failures become retries or domain errors
+(never a Python error), and concurrent writes are group-committed in log order.
+
+The producer is a fake with confluent-kafka's transactional interface; its "topic" is a
+list, and committing applies the records to the state as the reader would."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from confluent_kafka import KafkaError, KafkaException
+
+from registry.client.models import SchemaId, SchemaType, Subject, Version
+from registry.server.errors import (
+    NotLeaderError,
+    OperationNotPermittedError,
+    StoreError,
+    StoreTimeoutError,
+)
+from registry.server.log_writer import LogWriter
+from registry.server.records import Record, SchemaWritten, decode, schema_record
+from registry.server.state import RegistryState
+
+
+@dataclass
+class FakeMessage:
+    number: int
+
+    def offset(self) -> int:
+        return self.number
+
+
+@dataclass
+class FakeKafka:
+    """One partition, the reader's state, and failures to inject at `flush`."""
+
+    log: list[Record] = field(default_factory=list)
+    transactions: list[int] = field(default_factory=list)  # records per committed transaction
+    state: RegistryState = field(default_factory=RegistryState)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    flush_failures: list[BaseException] = field(default_factory=list)
+    producers: int = 0
+    commit_gate: threading.Event | None = None
+
+    def producer(self, config: dict[str, Any]) -> FakeProducer:
+        assert config["transactional.id"].startswith("ugc-registry:")
+        self.producers += 1
+        return FakeProducer(self)
+
+    def wait_applied(self, end: int) -> None:
+        assert len(self.log) >= end, "the writer waited for an offset nobody wrote"
+
+
+class FakeProducer:
+    def __init__(self, kafka: FakeKafka) -> None:
+        self.kafka = kafka
+        self.pending: list[tuple[Record, Any]] = []
+
+    def init_transactions(self, timeout: float) -> None:
+        pass
+
+    def begin_transaction(self) -> None:
+        self.pending = []
+
+    def produce(self, topic: str, value: bytes | None, key: bytes, on_delivery: Any) -> None:
+        self.pending.append((Record(key, value), on_delivery))
+
+    def flush(self, timeout: float) -> int:
+        if self.kafka.flush_failures:
+            raise self.kafka.flush_failures.pop(0)
+        for number, (_, delivered) in enumerate(self.pending):
+            delivered(None, FakeMessage(len(self.kafka.log) + number))
+        return 0
+
+    def commit_transaction(self, timeout: float) -> None:
+        if self.kafka.commit_gate is not None:
+            self.kafka.commit_gate.wait(10)
+        with self.kafka.lock:
+            for record, _ in self.pending:
+                self.kafka.log.append(record)
+                self.kafka.state.apply(decode(record))
+            self.kafka.transactions.append(len(self.pending))
+
+    def abort_transaction(self, timeout: float) -> None:
+        self.pending = []
+
+
+def make_writer(kafka: FakeKafka, leading: bool = True) -> LogWriter:
+    return LogWriter(
+        {},
+        "_schemas",
+        timeout=1.0,
+        state_lock=kafka.lock,
+        state=lambda: kafka.state,
+        wait_applied=kafka.wait_applied,
+        leading=lambda: leading,
+        producer_factory=kafka.producer,  # type: ignore[arg-type]
+        retry_pause=0.0,
+    )
+
+
+def new_schema(subject: str) -> Any:
+    """A prepare that registers a new schema under the next id and version."""
+
+    def prepare(state: RegistryState) -> tuple[Sequence[Record], SchemaId]:
+        schema_id = SchemaId(state.max_id + 1)
+        event = SchemaWritten(
+            Subject(subject),
+            state.next_version(Subject(subject)),
+            schema_id,
+            f'"s{schema_id}"',
+            SchemaType.AVRO,
+            (),
+            deleted=False,
+        )
+        return [schema_record(event)], schema_id
+
+    return prepare
+
+
+def kafka_error(code: int, *, fatal: bool = False) -> KafkaException:
+    return KafkaException(KafkaError(code, "broker said no", fatal=fatal))
+
+
+def test_regression_system_error_from_flush_after_fencing_is_retried_on_a_fresh_producer() -> None:
+    kafka = FakeKafka()
+    kafka.flush_failures.append(
+        SystemError("<method 'append' of 'list' objects> returned a result with an exception set")
+    )
+    writer = make_writer(kafka)
+    assert writer.write(new_schema("s")) == 1
+    assert kafka.producers == 2  # the broken one was dropped
+    assert [decode(r) for r in kafka.log].count(decode(kafka.log[-1])) == 1
+    assert kafka.state.subjects[Subject("s")][Version(1)].schema_id == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (kafka_error(KafkaError._FENCED, fatal=True), StoreError),
+        (kafka_error(KafkaError._TIMED_OUT), StoreTimeoutError),
+        (BufferError("queue full"), StoreError),
+    ],
+)
+def test_a_write_kafka_keeps_refusing_answers_a_store_error_with_kafkas_reason(
+    failure: BaseException, expected: type[StoreError]
+) -> None:
+    kafka = FakeKafka()
+    writer = make_writer(kafka)
+    writer.write(lambda state: ([], None))  # initialised, caught up
+    kafka.flush_failures.extend([failure] * 10)
+    with pytest.raises(StoreError) as raised:
+        writer.write(new_schema("s"))
+    assert type(raised.value) is expected
+    assert raised.value.message.startswith("Error in the backend data store: could not write")
+    assert Subject("s") not in kafka.state.subjects
+
+
+def test_concurrent_writes_share_one_transaction_each_prepared_after_the_ones_before() -> None:
+    kafka = FakeKafka()
+    writer = make_writer(kafka)
+    writer.write(lambda state: ([], None))
+    kafka.commit_gate = threading.Event()
+    ids: list[SchemaId] = []
+    threads = [
+        threading.Thread(target=lambda: ids.append(writer.write(new_schema("s")))) for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    while len(writer._queue) < 7:  # one commits (held at the gate), seven wait
+        threading.Event().wait(0.01)
+    kafka.commit_gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(ids) == list(range(1, 9))
+    assert kafka.transactions[-2:] == [1, 7]
+    versions = kafka.state.subjects[Subject("s")]
+    assert sorted(versions) == list(range(1, 9))
+    assert {v.schema_id for v in versions.values()} == set(range(1, 9))
+
+
+def test_a_refused_write_in_a_batch_leaves_the_others_alone() -> None:
+    kafka = FakeKafka()
+    writer = make_writer(kafka)
+
+    def refuse(state: RegistryState) -> tuple[Sequence[Record], None]:
+        raise OperationNotPermittedError("Subject s is in read-only mode")
+
+    with pytest.raises(OperationNotPermittedError):
+        writer.write(refuse)
+    assert writer.write(new_schema("t")) == 1
+
+
+def test_a_process_that_does_not_lead_refuses_to_write() -> None:
+    kafka = FakeKafka()
+    with pytest.raises(NotLeaderError):
+        make_writer(kafka, leading=False).write(new_schema("s"))
+    assert kafka.log == [] and kafka.producers == 0
