@@ -237,6 +237,10 @@ class RegistryService:
     # --- registration ----------------------------------------------------------------
 
     def register(self, subject: Subject, request: SchemaRequest) -> SchemaId:
+        # Without references, parsing needs no state: do it before queueing for the write
+        # lock, so that it overlaps the leader's Kafka round trips instead of adding to them.
+        early = self._parse_early(request)
+
         def prepare(state: RegistryState) -> tuple[list[Record], SchemaId]:
             mode = effective_mode(state, subject)
             if mode is Mode.READONLY:
@@ -245,7 +249,9 @@ class RegistryService:
                 raise errors.OperationNotPermittedError(
                     "Registering a schema with a given id is only allowed in IMPORT mode"
                 )
-            parsed = self._parse_request(state, request)
+            if isinstance(early, errors.RegistryServerError):
+                raise early
+            parsed = early if early is not None else self._parse_request(state, request)
             existing_id = self._find_id(state, parsed)
             for stored in state.live_versions(subject):
                 if stored.schema_id == existing_id:
@@ -265,6 +271,16 @@ class RegistryService:
             return [schema_record(event)], schema_id
 
         return self.store.write(prepare)
+
+    def _parse_early(
+        self, request: SchemaRequest
+    ) -> ParsedSchema | errors.RegistryServerError | None:
+        if request.references:
+            return None
+        try:
+            return self._parse_request(RegistryState(), request)
+        except errors.RegistryServerError as exc:
+            return exc  # answered where prepare would have raised it, after the mode checks
 
     def _new_id(
         self, state: RegistryState, existing: SchemaId | None, requested: SchemaId | None
