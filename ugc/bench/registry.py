@@ -101,11 +101,12 @@ def _wait_healthy(url: str, server: ManagedProcess, timeout: float = 60.0) -> No
 
 def _register_latencies(client: httpx.Client, count: int) -> list[float]:
     samples = []
+    run = time.time_ns()  # fresh subjects: a second run against one registry must not conflict
     for i in range(count):
         body = {"schema": _schema(f"R{i}_{time.time_ns()}")}
         started = time.perf_counter()
         response = client.post(
-            f"/subjects/bench-register-{i}-value/versions", json=body, headers=V1
+            f"/subjects/bench-register-{run}-{i}-value/versions", json=body, headers=V1
         )
         samples.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
@@ -118,12 +119,14 @@ def _register_new_connections(url: str, count: int) -> list[float]:
     (its TLS context), which would measure the client, not the registry."""
     parts = urlsplit(url)
     samples = []
+    run = time.time_ns()
     for i in range(count):
         body = json.dumps({"schema": _schema(f"N{i}_{time.time_ns()}")})
         started = time.perf_counter()
         connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
         try:
-            connection.request("POST", f"/subjects/bench-fresh-{i}-value/versions", body, V1)
+            subject = f"bench-fresh-{run}-{i}-value"
+            connection.request("POST", f"/subjects/{subject}/versions", body, V1)
             response = connection.getresponse()
             answer = response.read()
         finally:
