@@ -177,7 +177,13 @@ _NOT_FOUND = {
     KafkaError._UNKNOWN_PARTITION,
     KafkaError.GROUP_ID_NOT_FOUND,
 }
-_CONFLICT = {KafkaError.TOPIC_ALREADY_EXISTS, KafkaError.NON_EMPTY_GROUP}
+# UNKNOWN_MEMBER_ID is what a coordinator answers an offset change for a group that has
+# members (the admin client is not one of them).
+_CONFLICT = {
+    KafkaError.TOPIC_ALREADY_EXISTS,
+    KafkaError.NON_EMPTY_GROUP,
+    KafkaError.UNKNOWN_MEMBER_ID,
+}
 _BAD_INPUT = {
     KafkaError.TOPIC_EXCEPTION,
     KafkaError.INVALID_PARTITIONS,
@@ -408,11 +414,12 @@ class KafkaCluster:
     def reset_offsets(self, group_id: str, offsets: Sequence[tuple[str, int, int]]) -> None:
         partitions = [TopicPartition(topic, p, offset) for topic, p, offset in offsets]
         request = [ConsumerGroupTopicPartitions(group_id, partitions)]
+        doing = f"resetting offsets of {group_id!r} (only an empty group's offsets can change)"
         future = self._admin.alter_consumer_group_offsets(request, request_timeout=self._timeout)
-        result = _result(future[group_id], f"resetting offsets of {group_id!r}", self._timeout)
+        result = _result(future[group_id], doing, self._timeout)
         failed = [tp for tp in result.topic_partitions if tp.error is not None]
         if failed:
-            raise translate(KafkaException(failed[0].error), f"resetting offsets of {group_id!r}")
+            raise translate(KafkaException(failed[0].error), doing)
         log.info("reset %d offsets of group %s", len(partitions), group_id)
 
     def produce(

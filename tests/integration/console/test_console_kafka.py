@@ -182,3 +182,36 @@ def test_a_pasted_schema_is_checked_by_the_registry_with_its_messages(
     ).get_data(as_text=True)
     assert "<strong>incompatible</strong>" in page
     assert "score" in page.split('id="verdict"')[1]
+
+
+def test_a_live_group_shows_its_members_and_refuses_a_reset(
+    client: FlaskClient,
+    kafka_bootstrap: str,
+    make_topic: Callable[..., str],
+    produce: Callable[..., None],
+    unique_name: Callable[[str], str],
+) -> None:
+    topic, group = make_topic(), unique_name("live")
+    produce(topic, [b"x"] * 3)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "group.id": group,
+            "client.id": "console-test-member",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    try:
+        consumer.subscribe([topic])
+        deadline = time.monotonic() + 30
+        while not consumer.assignment() and time.monotonic() < deadline:
+            consumer.poll(0.2)
+        page = client.get(f"/groups/{group}").get_data(as_text=True)
+        assert "console-test-member" in page
+        assert f"{topic}[0]" in page
+        token = log_in(client)
+        form = {"csrf_token": token, "topic": topic, "to": "earliest", "confirm": group}
+        refused = client.post(f"/groups/{group}/reset", data=form)
+        assert refused.status_code == 409
+    finally:
+        consumer.close()
