@@ -19,7 +19,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from registry.client.errors import ErrorCode
-from registry.server import errors
+from registry.server import errors, openapi
 from registry.server.election import ElectionConfig
 from registry.server.forwarding import FORWARDED_HEADER, POSITION_HEADER, Forwarder
 from registry.server.high_water import HighWater
@@ -62,6 +62,8 @@ def create_app(
     app.extensions["ugc.registry.store"] = store
     for module in (schemas, subjects, compatibility, config):
         app.register_blueprint(module.blueprint(service))
+    credentials = settings.registry_auth_user is not None
+    app.register_blueprint(openapi.blueprint(credentials=credentials))
     _register_misc(app, store, settings)
     _register_guards(app, settings)
     _register_error_handlers(app, Forwarder(store, settings.registry_store_timeout))

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 from registry.client.models import (
+    MAX_VERSION,
     RegisteredSchema,
     SchemaId,
     SchemaReference,
@@ -24,6 +25,7 @@ from registry.client.models import (
     Subject,
     Version,
 )
+from registry.client.wire import MAX_SCHEMA_ID
 from registry.server import errors
 from registry.server.queries import VersionSpec
 from registry.server.records import schema_fields
@@ -139,17 +141,25 @@ def schema_request(body: dict[str, Any]) -> SchemaRequest:
     schema = body.get("schema")
     if not isinstance(schema, str) or not schema.strip():
         raise errors.InvalidSchemaError("Empty schema" if not schema else "schema must be a string")
+    given_type = body.get("schemaType")
     try:
-        schema_type = SchemaType((body.get("schemaType") or "AVRO").upper())
+        schema_type = SchemaType("AVRO" if given_type is None else given_type.upper())
     except (ValueError, AttributeError) as exc:
         raise errors.InvalidSchemaError(
-            f"Invalid schema type {body.get('schemaType')!r}: expected AVRO, JSON or PROTOBUF"
+            f"Invalid schema type {given_type!r}: expected AVRO, JSON or PROTOBUF"
         ) from exc
     requested = body.get("id")
-    if requested is not None and (not isinstance(requested, int) or requested < 1):
-        raise errors.InvalidSchemaError(f"Invalid id {requested!r}: expected a positive integer")
+    if requested is not None and not _is_id(requested):
+        raise errors.InvalidSchemaError(
+            f"Invalid id {requested!r}: expected an integer from 1 to {MAX_SCHEMA_ID}"
+        )
     schema_id = None if requested is None else SchemaId(requested)
     return SchemaRequest(schema, schema_type, _references(body.get("references")), schema_id)
+
+
+def _is_id(value: object) -> bool:
+    # JSON true is not an id, and Java clients read ids as signed 32-bit integers.
+    return type(value) is int and 1 <= value <= MAX_SCHEMA_ID
 
 
 def _references(raw: object) -> tuple[SchemaReference, ...]:
@@ -164,7 +174,7 @@ def _references(raw: object) -> tuple[SchemaReference, ...]:
         name, subject, version = item.get("name"), item.get("subject"), item.get("version")
         if not isinstance(name, str) or not isinstance(subject, str):
             raise errors.InvalidSchemaError("a reference needs a string name and subject")
-        if not isinstance(version, int) or version < 1:
+        if type(version) is not int or not 1 <= version <= MAX_VERSION:
             raise errors.InvalidSchemaError(f"reference {name!r} needs a positive version")
         found.append(SchemaReference(name, Subject(subject), Version(version)))
     return tuple(found)
