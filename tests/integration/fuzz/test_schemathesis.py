@@ -56,3 +56,25 @@ def test_the_api_behaves_as_its_document_says(
     )
     _assert_clean(run)
     assert run.statuses[202] > 0  # events reached Kafka, not only refusals
+
+
+def test_the_registry_behaves_as_its_document_says(
+    kafka_bootstrap: str,
+    serve: Callable[[list[str], dict[str, str]], Served],
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    registry = serve(
+        ["registry", "serve"],
+        {
+            "UGC_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "UGC_REGISTRY_TOPIC": unique_name("_schemas"),
+            "UGC_REGISTRY_AUTH_USER": "fuzz",
+            "UGC_REGISTRY_AUTH_PASSWORD": SECRET,
+        },
+    )
+    run = run_schemathesis(
+        "registry", f"{registry.url}/openapi.json", tmp_path / "reports", "--auth", f"fuzz:{SECRET}"
+    )
+    _assert_clean(run)
+    assert run.statuses[200] > 0 and run.statuses[401] > 0  # writes made, and refused unsigned
