@@ -351,6 +351,26 @@ def _misc_paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/leader": {
+            "get": operation(
+                "leader",
+                "The instance that performs writes (others forward them to it)",
+                ok(
+                    {
+                        "type": "object",
+                        "required": ["leader", "is_self", "eligible"],
+                        "properties": {
+                            "leader": {"type": "string", "nullable": True},
+                            "is_self": {"type": "boolean"},
+                            "eligible": {"type": "boolean"},
+                        },
+                        "additionalProperties": False,
+                    }
+                ),
+                (),
+                [flag("refresh", "Ask Kafka again instead of answering the last known leader")],
+            )
+        },
         "/healthz": {
             "get": {
                 "operationId": "healthz",
