@@ -14,6 +14,7 @@ from rich.table import Table
 
 from compare.cli import bench_compare
 from contracts.cli import schemas_group
+from etl.cli import dlq_group, etl_group
 from registry.server.cli import registry_group
 from services.api.cli import api_group, demo, token
 from services.console.cli import console_group
@@ -66,6 +67,8 @@ main.add_command(bench_group)
 main.add_command(schemas_group)
 main.add_command(warehouse_group)
 main.add_command(query)
+main.add_command(etl_group)
+main.add_command(dlq_group)
 
 
 def _print_statuses(statuses: list[stack.ComponentStatus]) -> None:

@@ -1,0 +1,160 @@
+"""The checkpoint: batches per topic-partition, flushed to the sink, then committed.
+
+Order, always: `sink.write` every batch (ClickHouse acknowledged the rows), produce and
+flush the dead letters of those batches (Kafka acknowledged them), then commit the next
+offset of each flushed partition, synchronously. A committed offset only moves forward:
+`Offsets.advance` raises if asked to go back. When the sink or the dead-letter topic pushes
+back (`BackpressureError`), the batches already flushed are committed and the exception is
+raised again with the partitions left over, so the loop can seek them back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from confluent_kafka import TopicPartition
+
+from etl.batch import KafkaMessage, PartitionBatch
+from etl.dead_letter import DeadLetterWriter
+from etl.errors import BackpressureError
+from etl.sink import Sink, WriteResult
+
+log = logging.getLogger(__name__)
+
+PartitionKey = tuple[str, int]
+
+
+class Committer(Protocol):
+    def commit(
+        self, *, offsets: list[TopicPartition], asynchronous: Literal[False]
+    ) -> list[TopicPartition] | None: ...
+
+
+class OffsetWentBackError(RuntimeError):
+    """A stored offset was asked to move backwards: a bug that could load data twice."""
+
+
+class Offsets:
+    """Next offset to read per partition, as committed; only moves forward."""
+
+    def __init__(self) -> None:
+        self._next: dict[PartitionKey, int] = {}
+
+    def advance(self, key: PartitionKey, next_offset: int) -> None:
+        current = self._next.get(key)
+        if current is not None and next_offset < current:
+            raise OffsetWentBackError(
+                f"{key[0]}[{key[1]}]: offset would go back from {current} to {next_offset}"
+            )
+        self._next[key] = next_offset
+
+    def forget(self, key: PartitionKey) -> None:
+        self._next.pop(key, None)
+
+    def get(self, key: PartitionKey) -> int | None:
+        return self._next.get(key)
+
+
+@dataclass
+class PendingBackpressureError(Exception):
+    """The sink pushed back; `left` maps each unflushed partition to its first offset."""
+
+    cause: BackpressureError
+    left: dict[PartitionKey, int] = field(default_factory=dict)
+
+
+@dataclass
+class FlushReport:
+    results: dict[PartitionKey, WriteResult] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class Checkpoint:
+    def __init__(
+        self,
+        sink: Sink,
+        dead_letters: DeadLetterWriter,
+        committer: Committer,
+        *,
+        max_rows: int,
+        max_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.sink = sink
+        self.dead_letters = dead_letters
+        self.committer = committer
+        self.max_rows = max_rows
+        self.max_seconds = max_seconds
+        self.clock = clock
+        self.batches: dict[PartitionKey, PartitionBatch] = {}
+        self.offsets = Offsets()
+        self._opened: float | None = None
+
+    def add(self, message: KafkaMessage) -> None:
+        key = (message.topic() or "", message.partition() or 0)
+        batch = self.batches.get(key)
+        if batch is None:
+            batch = self.batches[key] = PartitionBatch(key[0], key[1], started=self.clock())
+        batch.add(message)
+        if self._opened is None:
+            self._opened = self.clock()
+
+    def due(self) -> bool:
+        if not self.batches:
+            return False
+        if any(len(b) >= self.max_rows for b in self.batches.values()):
+            return True
+        return self._opened is not None and self.clock() - self._opened >= self.max_seconds
+
+    def pending_rows(self) -> int:
+        return sum(len(b) for b in self.batches.values())
+
+    def drop(self, key: PartitionKey) -> None:
+        """Forget a partition's batch without loading it (revoked, lost, or seeking back)."""
+        self.batches.pop(key, None)
+        self.offsets.forget(key)
+
+    def flush(self, only: set[PartitionKey] | None = None) -> FlushReport:
+        """Write, dead-letter and commit every batch (or those of `only`)."""
+        started = self.clock()
+        report = FlushReport()
+        keys = [k for k in self.batches if only is None or k in only]
+        try:
+            for key in keys:
+                report.results[key] = self.sink.write(self.batches[key])
+        except BackpressureError as exc:
+            done = set(report.results)
+            left = {k: self.batches[k].first_offset for k in keys if k not in done}
+            self._commit(report)
+            for k in left:
+                self.batches.pop(k, None)
+            raise PendingBackpressureError(exc, left) from exc
+        self._commit(report)
+        report.seconds = self.clock() - started
+        return report
+
+    def _commit(self, report: FlushReport) -> None:
+        if not report.results:
+            return
+        try:
+            for result in report.results.values():
+                for dead in result.dead:
+                    self.dead_letters.send(dead.message, dead.poison, dead.schema_id)
+            self.dead_letters.flush()
+        except BackpressureError as exc:
+            left = {k: self.batches[k].first_offset for k in report.results}
+            for k in left:
+                self.batches.pop(k, None)
+            raise PendingBackpressureError(exc, left) from exc
+        positions = []
+        for key in report.results:
+            batch = self.batches.pop(key)
+            self.offsets.advance(key, batch.next_offset)
+            positions.append(TopicPartition(key[0], key[1], batch.next_offset))
+        self.committer.commit(offsets=positions, asynchronous=False)
+        if not self.batches:
+            self._opened = None

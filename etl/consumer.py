@@ -1,0 +1,180 @@
+"""The consumer loop: read, batch, checkpoint; pause and seek back under backpressure.
+
+One consumer group over every topic matching `etl_topic_pattern` (new event types join
+within the metadata refresh), cooperative-sticky rebalancing. The loop is deliberately
+boring: `consume` a chunk, add it to the checkpoint, flush the checkpoint when a batch is
+full or old enough (etl.checkpoint: load, dead-letter, then commit). When the warehouse,
+the registry or the dead-letter topic pushes back, the unflushed partitions are paused
+and sought back to their first unloaded offset, the sink is told they restart, and they
+resume after the retry delay (doubling up to `etl_retry_max_seconds`). Revoked partitions
+are flushed first (or dropped, if that fails); lost ones are dropped. `stop()` (SIGTERM)
+ends the loop after one last flush; whatever that cannot load is read again next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+from etl.checkpoint import Checkpoint, PartitionKey, PendingBackpressureError
+from etl.metrics import EtlMetrics
+from etl.sink import Sink, WriteResult
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 10_000
+
+
+class EtlLoop:
+    def __init__(
+        self,
+        consumer: Consumer,
+        checkpoint: Checkpoint,
+        sink: Sink,
+        metrics: EtlMetrics,
+        *,
+        pattern: str,
+        retry_max_seconds: float = 30.0,
+    ) -> None:
+        self.consumer = consumer
+        self.checkpoint = checkpoint
+        self.sink = sink
+        self.metrics = metrics
+        self.pattern = pattern
+        self.retry_max = retry_max_seconds
+        self._stop = threading.Event()
+        self._paused: dict[PartitionKey, float] = {}
+        self._backoff = 1.0
+        self.running = False
+        self.assigned: set[PartitionKey] = set()
+        self.loaded = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "assigned": sorted(f"{t}[{p}]" for t, p in self.assigned),
+            "paused": sorted(f"{t}[{p}]" for t, p in self._paused),
+            "loaded": self.loaded,
+        }
+
+    def run(self) -> None:
+        self.consumer.subscribe(
+            [self.pattern],
+            on_assign=self._assigned,
+            on_revoke=self._revoked,
+            on_lost=self._lost,
+        )
+        self.running = True
+        log.info("consuming topics matching %s", self.pattern)
+        try:
+            while not self._stop.is_set():
+                self._poll_once()
+            self._flush()
+        finally:
+            self.running = False
+            self.consumer.close()
+            log.info("stopped; %d rows loaded", self.loaded)
+
+    def _poll_once(self) -> None:
+        self._resume_due()
+        for message in self.consumer.consume(_CHUNK, 0.1):
+            error = message.error()
+            if error is None:
+                self.checkpoint.add(message)
+            elif error.fatal():
+                raise KafkaException(error)
+            elif error.code() != KafkaError._PARTITION_EOF:
+                log.warning("consumer: %s", error)
+        if self.checkpoint.due():
+            self._flush()
+
+    def _flush(self, only: set[PartitionKey] | None = None) -> None:
+        try:
+            report = self.checkpoint.flush(only)
+        except PendingBackpressureError as pending:
+            self._push_back(pending)
+            return
+        self._backoff = 1.0
+        for (topic, _), result in report.results.items():
+            self._record(topic, result)
+        if report.results:
+            self.metrics.flush_seconds.observe(report.seconds)
+
+    def _record(self, topic: str, result: WriteResult) -> None:
+        self.loaded += result.loaded
+        for table, rows in result.tables.items():
+            self.metrics.rows.labels(table).inc(rows)
+            log.info("loaded %d rows into %s", rows, table)
+        self.metrics.bytes.labels(topic).inc(result.loaded_bytes)
+        self.metrics.batches.labels(topic).inc()
+        self.metrics.skipped.inc(result.skipped)
+        for dead in result.dead:
+            self.metrics.dead_letters.labels(dead.poison.reason.value).inc()
+        if result.dead:
+            log.warning("%d messages of %s sent to the dead letters", len(result.dead), topic)
+        for seconds in result.lateness:
+            self.metrics.lateness.observe(seconds)
+
+    def _push_back(self, pending: PendingBackpressureError) -> None:
+        delay = min(max(pending.cause.retry_after, self._backoff), self.retry_max)
+        self._backoff = min(self._backoff * 2, self.retry_max)
+        cause = type(pending.cause).__name__
+        self.metrics.retries.labels(cause).inc()
+        log.warning(
+            "%s: %s; retrying %d partitions in %.1fs",
+            cause,
+            pending.cause,
+            len(pending.left),
+            delay,
+        )
+        until = time.monotonic() + delay
+        for (topic, partition), first in pending.left.items():
+            self.checkpoint.drop((topic, partition))
+            self.sink.restart(topic, partition)
+            position = TopicPartition(topic, partition, first)
+            try:
+                self.consumer.pause([position])
+                self.consumer.seek(position)
+            except KafkaException as exc:  # no longer ours: the next owner starts over
+                log.info("cannot seek %s[%d] back: %s", topic, partition, exc)
+                continue
+            self._paused[(topic, partition)] = until
+
+    def _resume_due(self) -> None:
+        now = time.monotonic()
+        due = [key for key, until in self._paused.items() if until <= now]
+        for key in due:
+            del self._paused[key]
+        if due:
+            self.consumer.resume([TopicPartition(t, p) for t, p in due])
+
+    def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            key = (tp.topic, tp.partition)
+            self.assigned.add(key)
+            self.checkpoint.drop(key)
+            self.sink.restart(tp.topic, tp.partition)
+        log.info("assigned %s", ", ".join(f"{t.topic}[{t.partition}]" for t in partitions))
+
+    def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        keys = {(tp.topic, tp.partition) for tp in partitions}
+        self._flush(keys & set(self.checkpoint.batches))
+        self._forget(keys)
+        log.info("revoked %s", ", ".join(f"{t.topic}[{t.partition}]" for t in partitions))
+
+    def _lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._forget({(tp.topic, tp.partition) for tp in partitions})
+        log.warning("lost %s", ", ".join(f"{t.topic}[{t.partition}]" for t in partitions))
+
+    def _forget(self, keys: set[PartitionKey]) -> None:
+        for key in keys:
+            self.checkpoint.drop(key)
+            self.assigned.discard(key)
+            self._paused.pop(key, None)

@@ -1,0 +1,58 @@
+"""Settings of the ETL process (`ugc etl run`), from `UGC_*` environment variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ugc.settings import UgcSettings
+
+
+class EtlSettings(UgcSettings):
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    registry_url: str = "http://127.0.0.1:8081"
+    # The warehouse: a ClickHouse server (or `ugc warehouse serve`) over HTTP, or an embedded
+    # chdb:///abs/dir opened by this process alone.
+    clickhouse_dsn: str = "http://127.0.0.1:8123"
+    etl_database: str = "ugc"
+    etl_group_id: str = "ugc-etl"
+    # Event topics are ugc.<event_type>; new ones are picked up within the metadata refresh.
+    etl_topic_pattern: str = r"^ugc\.[a-z][a-z0-9_]*$"
+    etl_dead_letter_topic: str = "ugc-etl.dead-letters"
+    etl_batch_rows: int = 50_000
+    etl_batch_seconds: float = 1.0
+    # The registry URL as ClickHouse reaches it (AvroConfluent fetches schemas itself).
+    etl_clickhouse_registry_url: str | None = None
+    etl_host: str = "127.0.0.1"
+    etl_port: int = 8090  # /metrics and /healthz
+    etl_session_timeout_ms: int = 10_000
+    etl_metadata_refresh_ms: int = 5_000
+    etl_retry_max_seconds: float = 30.0
+
+    def registry_url_for_clickhouse(self) -> str:
+        return self.etl_clickhouse_registry_url or self.registry_url
+
+    def consumer_config(self) -> dict[str, Any]:
+        return {
+            "bootstrap.servers": self.kafka_bootstrap,
+            "group.id": self.etl_group_id,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",
+            "partition.assignment.strategy": "cooperative-sticky",
+            "session.timeout.ms": self.etl_session_timeout_ms,
+            "heartbeat.interval.ms": max(500, self.etl_session_timeout_ms // 5),
+            "topic.metadata.refresh.interval.ms": self.etl_metadata_refresh_ms,
+            "statistics.interval.ms": 5_000,
+            # Bounds the prefetch queue (per partition), hence the process's memory.
+            "queued.max.messages.kbytes": 16_384,
+            "enable.partition.eof": False,
+        }
+
+    def producer_config(self) -> dict[str, Any]:
+        return {
+            "bootstrap.servers": self.kafka_bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 5,
+            "compression.type": "lz4",
+        }

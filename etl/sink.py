@@ -1,0 +1,354 @@
+"""The warehouse sink: `write(batch)` is its one I/O method, and only the checkpoint calls it.
+
+For each run of a partition batch (etl.batch): fetch the writer schema by id (cached for
+the process; ids never change meaning), ask the catalog for its table (creating or
+extending tables as etl.evolution decides), then load it:
+
+- fast path: one `INSERT … FORMAT AvroConfluent` of the run's raw values; ClickHouse decodes;
+- when ClickHouse refuses a run, the Python path finds the poison: every message is decoded
+  with fastavro (those that fail are poison, with the decoder's reason), the rest are
+  inserted again, halving any piece ClickHouse still refuses down to the single message
+  (`warehouse_rejected`);
+- a writer schema ClickHouse's Avro reader cannot read (`mapping.clickhouse_cannot_read`)
+  loads through the Python path: decoded rows inserted natively.
+
+Each insert carries `insert_deduplication_token` = topic:partition:first-last:schema id, so
+an insert retried after an unclear failure lands once. After a (re)start from a committed
+offset (`restart`), the first write of a partition drops the offsets a table already holds
+(a previous process loaded them but died before committing): see NOTES.md.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import fastavro
+
+from etl.batch import KafkaMessage, PartitionBatch, Run
+from etl.clickhouse import Warehouse
+from etl.errors import Poison, Reason, WarehouseRejectedError, verdict
+from etl.mapping import Column, clickhouse_cannot_read
+from etl.tables import Catalog, FirstSeen, Target
+from registry.client.avro.export import fastavro_schema
+from registry.client.avro.parse import InvalidSchemaError, parse_schema
+from registry.client.avro.types import Node
+from registry.client.errors import DecodeFailure, DeserializationError, SchemaNotFoundError
+from registry.client.models import SchemaId
+from registry.client.protocol import SchemaRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeadMessage:
+    message: KafkaMessage
+    poison: Poison
+    schema_id: int | None
+
+
+@dataclass
+class WriteResult:
+    loaded: int = 0
+    loaded_bytes: int = 0
+    skipped: int = 0  # already in the warehouse (loaded before a restart)
+    dead: list[DeadMessage] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    lateness: list[float] = field(default_factory=list)  # seconds, first row of each run
+
+
+class Sink(Protocol):
+    def write(self, batch: PartitionBatch) -> WriteResult: ...
+
+    def restart(self, topic: str, partition: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class WriterSchema:
+    root: Node
+    parsed: Any  # fastavro's parsed schema
+    fast: bool
+
+
+class WarehouseSink:
+    """Loads partition batches into the versioned tables of a ClickHouse warehouse."""
+
+    def __init__(self, warehouse: Warehouse, catalog: Catalog, registry: SchemaRegistry) -> None:
+        self.warehouse = warehouse
+        self.catalog = catalog
+        self.registry = registry
+        self._writers: dict[int, WriterSchema] = {}
+        self._fresh: set[tuple[str, int]] = set()
+
+    def restart(self, topic: str, partition: int) -> None:
+        """The partition is read again from its committed offset."""
+        self._fresh.add((topic, partition))
+
+    def write(self, batch: PartitionBatch) -> WriteResult:
+        result = WriteResult()
+        key = (batch.topic, batch.partition)
+        if key in self._fresh and len(batch):
+            loaded = self.catalog.loaded_offsets(batch.topic, batch.partition, batch.first_offset)
+            if loaded:
+                before = len(batch)
+                batch.drop(lambda offset: offset not in loaded)
+                result.skipped = before - len(batch)
+                log.info(
+                    "%s[%d]: %d messages from offset %d were loaded before; skipped",
+                    batch.topic,
+                    batch.partition,
+                    result.skipped,
+                    batch.first_offset,
+                )
+        for run in batch.runs():
+            self._write_run(batch, run, result)
+        self._fresh.discard(key)
+        return result
+
+    def _write_run(self, batch: PartitionBatch, run: Run, result: WriteResult) -> None:
+        if run.schema_id is None:
+            poison = Poison(Reason.WIRE, run.wire_error or "not Confluent-framed")
+            result.dead.append(DeadMessage(batch.messages[run.start], poison, None))
+            return
+        try:
+            writer = self._writer(run.schema_id)
+            seen = FirstSeen(batch.topic, batch.partition, batch.offsets[run.start])
+            target = self.catalog.target(run.schema_id, writer.root, seen)
+        except Exception as exc:
+            outcome = verdict(exc)  # BackpressureError is raised; poison applies to the whole run
+            if not isinstance(outcome, Poison):
+                raise outcome from exc
+            result.dead.extend(
+                DeadMessage(batch.messages[i], outcome, run.schema_id)
+                for i in range(run.start, run.stop)
+            )
+            return
+        if writer.fast:
+            self._load_fast(batch, run.schema_id, target, range(run.start, run.stop), result)
+        else:
+            self._load_python(batch, run, writer, target, result)
+
+    def _writer(self, schema_id: int) -> WriterSchema:
+        cached = self._writers.get(schema_id)
+        if cached is not None:
+            return cached
+        try:
+            text = self.registry.get_schema(SchemaId(schema_id))
+        except SchemaNotFoundError as exc:
+            raise DeserializationError(
+                "the registry has no schema with this id",
+                failure=DecodeFailure.UNKNOWN_SCHEMA,
+                schema_id=SchemaId(schema_id),
+            ) from exc
+        try:
+            root = parse_schema(text, strict=False).root
+            parsed = fastavro.parse_schema(fastavro_schema(root), named_schemas={})
+        except (InvalidSchemaError, ValueError, TypeError, KeyError) as exc:
+            raise DeserializationError(
+                f"writer schema is not usable Avro: {exc}",
+                failure=DecodeFailure.BAD_SCHEMA,
+                schema_id=SchemaId(schema_id),
+            ) from exc
+        refusal = clickhouse_cannot_read(root)
+        if refusal:
+            log.warning(
+                "schema id %d loads through the Python path: ClickHouse's Avro reader "
+                "refuses it (%s)",
+                schema_id,
+                refusal,
+            )
+        writer = WriterSchema(root, parsed, fast=refusal is None)
+        self._writers[schema_id] = writer
+        return writer
+
+    def _load_fast(
+        self,
+        batch: PartitionBatch,
+        schema_id: int,
+        target: Target,
+        indexes: range,
+        result: WriteResult,
+    ) -> None:
+        first, last = batch.offsets[indexes[0]], batch.offsets[indexes[-1]]
+        values = b"".join(batch.values[i] for i in indexes)
+        try:
+            self.warehouse.insert_framed(
+                target.table,
+                target.columns,
+                metadata={
+                    "_schema_id": schema_id,
+                    "_topic": batch.topic,
+                    "_partition": batch.partition,
+                },
+                first_offset=first,
+                values=values,
+                token=f"{batch.topic}:{batch.partition}:{first}-{last}:{schema_id}",
+            )
+        except WarehouseRejectedError as exc:
+            log.warning(
+                "%s[%d] offsets %d-%d refused by ClickHouse (%s); isolating the poison",
+                batch.topic,
+                batch.partition,
+                first,
+                last,
+                exc,
+            )
+            self._isolate(batch, schema_id, target, indexes, result)
+            return
+        _count(result, target.table, len(indexes), len(values))
+
+    def _isolate(
+        self,
+        batch: PartitionBatch,
+        schema_id: int,
+        target: Target,
+        indexes: range,
+        result: WriteResult,
+    ) -> None:
+        writer = self._writer(schema_id)
+        good: list[int] = []
+        for i in indexes:
+            try:
+                _decode(batch.values[i], writer.parsed, schema_id)
+                good.append(i)
+            except DeserializationError as exc:
+                poison = Poison(Reason(exc.failure.value), str(exc))
+                result.dead.append(DeadMessage(batch.messages[i], poison, schema_id))
+        for piece in _consecutive(batch.offsets, good):
+            self._bisect(batch, schema_id, target, piece, result)
+
+    def _bisect(
+        self,
+        batch: PartitionBatch,
+        schema_id: int,
+        target: Target,
+        indexes: range,
+        result: WriteResult,
+    ) -> None:
+        first = batch.offsets[indexes[0]]
+        values = b"".join(batch.values[i] for i in indexes)
+        last = batch.offsets[indexes[-1]]
+        try:
+            self.warehouse.insert_framed(
+                target.table,
+                target.columns,
+                metadata={
+                    "_schema_id": schema_id,
+                    "_topic": batch.topic,
+                    "_partition": batch.partition,
+                },
+                first_offset=first,
+                values=values,
+                token=f"{batch.topic}:{batch.partition}:{first}-{last}:{schema_id}",
+            )
+        except WarehouseRejectedError as exc:
+            if len(indexes) == 1:
+                poison = Poison(Reason.WAREHOUSE_REJECTED, str(exc))
+                result.dead.append(DeadMessage(batch.messages[indexes[0]], poison, schema_id))
+                return
+            middle = len(indexes) // 2
+            self._bisect(batch, schema_id, target, indexes[:middle], result)
+            self._bisect(batch, schema_id, target, indexes[middle:], result)
+            return
+        _count(result, target.table, len(indexes), len(values))
+
+    def _load_python(
+        self,
+        batch: PartitionBatch,
+        run: Run,
+        writer: WriterSchema,
+        target: Target,
+        result: WriteResult,
+    ) -> None:
+        schema_id = run.schema_id or 0
+        rows: list[tuple[int, list[Any]]] = []
+        for i in range(run.start, run.stop):
+            try:
+                record = _decode(batch.values[i], writer.parsed, schema_id)
+            except DeserializationError as exc:
+                poison = Poison(Reason(exc.failure.value), str(exc))
+                result.dead.append(DeadMessage(batch.messages[i], poison, schema_id))
+                continue
+            rows.append((i, _row(record, target.columns, schema_id, batch, i)))
+        self._insert_rows(batch, schema_id, target, rows, result)
+
+    def _insert_rows(
+        self,
+        batch: PartitionBatch,
+        schema_id: int,
+        target: Target,
+        rows: Sequence[tuple[int, list[Any]]],
+        result: WriteResult,
+    ) -> None:
+        if not rows:
+            return
+        names = [c.name for c in target.columns] + ["_schema_id", "_topic", "_partition", "_offset"]
+        first, last = batch.offsets[rows[0][0]], batch.offsets[rows[-1][0]]
+        token = f"{batch.topic}:{batch.partition}:{first}-{last}:{schema_id}:rows{len(rows)}"
+        try:
+            self.warehouse.insert_rows(target.table, names, [r for _, r in rows], token)
+        except WarehouseRejectedError as exc:
+            if len(rows) == 1:
+                poison = Poison(Reason.WAREHOUSE_REJECTED, str(exc))
+                result.dead.append(DeadMessage(batch.messages[rows[0][0]], poison, schema_id))
+                return
+            middle = len(rows) // 2
+            self._insert_rows(batch, schema_id, target, rows[:middle], result)
+            self._insert_rows(batch, schema_id, target, rows[middle:], result)
+            return
+        size = sum(len(batch.values[i]) for i, _ in rows)
+        _count(result, target.table, len(rows), size)
+
+
+def _count(result: WriteResult, table: str, rows: int, size: int) -> None:
+    result.loaded += rows
+    result.loaded_bytes += size
+    result.tables[table] = result.tables.get(table, 0) + rows
+
+
+def _decode(value: bytes, parsed: Any, schema_id: int) -> Any:
+    buffer = io.BytesIO(value)
+    buffer.seek(5)
+    try:
+        record = fastavro.schemaless_reader(buffer, parsed, None)
+    except (EOFError, ValueError, IndexError, KeyError, TypeError, OverflowError) as exc:
+        raise DeserializationError(
+            f"body does not decode with its writer schema: {exc!r}",
+            failure=DecodeFailure.BAD_BODY,
+            schema_id=SchemaId(schema_id),
+        ) from exc
+    if buffer.tell() != len(value):
+        raise DeserializationError(
+            f"{len(value) - buffer.tell()} bytes left over after decoding the body",
+            failure=DecodeFailure.BAD_BODY,
+            schema_id=SchemaId(schema_id),
+        )
+    return record
+
+
+def _row(
+    record: Any, columns: Sequence[Column], schema_id: int, batch: PartitionBatch, index: int
+) -> list[Any]:
+    row = []
+    for column in columns:
+        value = record
+        for step in column.path:
+            value = value[step]
+        row.append(value)
+    return [*row, schema_id, batch.topic, batch.partition, batch.offsets[index]]
+
+
+def _consecutive(offsets: Sequence[int], indexes: Sequence[int]) -> Iterator[range]:
+    """`indexes` cut into ranges of consecutive indexes with consecutive offsets."""
+    start = 0
+    for n in range(1, len(indexes) + 1):
+        if (
+            n == len(indexes)
+            or indexes[n] != indexes[n - 1] + 1
+            or (offsets[indexes[n]] != offsets[indexes[n - 1]] + 1)
+        ):
+            yield range(indexes[start], indexes[n - 1] + 1)
+            start = n
