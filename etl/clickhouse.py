@@ -1,25 +1,27 @@
 """The ETL's only contact with clickhouse-connect: statements, the two kinds of insert, and
 the translation of its exceptions, each with its retriable flag decided here.
 
-The fast path inserts Confluent-framed values as they came from Kafka and lets ClickHouse
-decode them (`AvroConfluent`, schemas fetched from our registry by id):
+The fast path hands ClickHouse the Confluent-framed values as they came from Kafka and
+lets it decode them (`AvroConfluent`, schemas fetched from our registry by id), in two
+statements that work alike on a ClickHouse server, `ugc warehouse serve` and chdb:
 
+    INSERT INTO <stage> (<writer's columns>) FORMAT AvroConfluent      -- body: the values
     INSERT INTO t (<writer's columns>, _schema_id, _topic, _partition, _offset)
     SELECT <writer's columns>, <id>, <topic>, <partition>, <first offset> + rowNumberInAllBlocks()
-    FROM input('<writer's columns and types>') FORMAT AvroConfluent      -- body: the values
+    FROM <stage>                                                       -- one stream, in order
 
-Over HTTP (a ClickHouse server, or `ugc warehouse serve`) the values are the request body;
-with an embedded `chdb://` warehouse they go through a temporary file read by `file()`,
-the same SELECT. Only the writer's columns are listed, so ClickHouse fills the others with
-their DEFAULT. The Python path inserts decoded rows (`insert_rows`).
+The stage is a Memory table per (schema id, topic-partition), emptied around each use. The
+load metadata cannot ride on the first statement: `INSERT … SELECT … FROM input()` is what
+ClickHouse offers, but chdb's streaming insert (behind the warehouse server) refuses INSERT
+SELECT, and a DEFAULT using rowNumberInAllBlocks() restarts at block boundaries (measured).
+Only the writer's columns are listed, so ClickHouse fills the others with their DEFAULT.
+The Python path inserts decoded rows (`insert_rows`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,9 +38,10 @@ _CODE = re.compile(r"Code: (\d+)")
 _RETRIABLE_CODES = frozenset(
     {159, 160, 164, 202, 203, 209, 210, 241, 242, 252, 285, 319, 394, 425, 999, 1000}
 )
-# The data of the insert is at fault: parse errors, bad values, wrong sizes.
-_DATA_CODES = frozenset(
-    {6, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 75, 76, 117, 131, 190, 321, 407, 691, 1001}
+# Our statement, not the data, is at fault (a table or column gone, a bug, no rights): an
+# insert failing with one of these stops the ETL instead of dead-lettering good messages.
+_STATEMENT_CODES = frozenset(
+    {8, 16, 36, 44, 46, 47, 60, 62, 81, 115, 158, 164, 192, 194, 195, 291, 497, 516}
 )
 # Said by ClickHouse when it could not reach the registry for a schema.
 _REGISTRY_TROUBLE = re.compile(
@@ -53,8 +56,12 @@ def error_code(exc: BaseException) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def translate(exc: Exception, what: str) -> Exception:
-    """The ETL error for a clickhouse-connect failure while doing `what`."""
+def translate(exc: Exception, what: str, *, insert: bool = False) -> Exception:
+    """The ETL error for a clickhouse-connect failure while doing `what`.
+
+    Unreachable or overloaded: WarehouseDownError. An insert refused for any other reason
+    than a faulty statement: WarehouseRejectedError (the data is at fault; the sink
+    isolates the poison). Anything else: FatalEtlError."""
     text = str(exc)
     unreachable = isinstance(exc, OperationalError) or not isinstance(exc, DatabaseError)
     if unreachable or _REGISTRY_TROUBLE.search(text):
@@ -62,18 +69,18 @@ def translate(exc: Exception, what: str) -> Exception:
     code = error_code(exc)
     if code in _RETRIABLE_CODES:
         return WarehouseDownError(f"{what}: {text[:500]}")
-    if code in _DATA_CODES:
+    if insert and code not in _STATEMENT_CODES:
         return WarehouseRejectedError(f"{what}: {text[:500]}", code=code)
     return FatalEtlError(f"{what}: {text[:1000]}")
 
 
 class Warehouse:
-    """A clickhouse-connect client with the ETL's statements; `embedded` for chdb://."""
+    """A clickhouse-connect client with the ETL's statements."""
 
-    def __init__(self, client: Client, *, embedded: bool, registry_url: str) -> None:
+    def __init__(self, client: Client, *, registry_url: str) -> None:
         self.client = client
-        self.embedded = embedded
         self.registry_url = registry_url
+        self._stages: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def command(self, sql: str, settings: dict[str, Any] | None = None) -> None:
         try:
@@ -92,46 +99,56 @@ class Warehouse:
         table: str,
         columns: Sequence[Column],
         *,
+        stage: str,
         metadata: dict[str, int | str],
         first_offset: int,
         values: bytes,
+        count: int,
         token: str,
     ) -> None:
-        """The fast path: ClickHouse decodes the framed `values` (one per consecutive offset)."""
+        """The fast path: ClickHouse decodes the `count` framed `values` (consecutive offsets
+        from `first_offset`) into `stage`, then one INSERT … SELECT adds the load metadata."""
+        self._stage(stage, columns)
         names = ", ".join(quote_name(c.name) for c in columns)
-        struct = ", ".join(f"{quote_name(c.name)} {c.type}" for c in columns)
+        try:
+            self.client.command(f"TRUNCATE TABLE {stage}")
+            summary = self.client.raw_insert(
+                stage,
+                column_names=[c.name for c in columns],
+                insert_block=values,
+                fmt="AvroConfluent",
+                settings={"format_avro_schema_registry_url": self.registry_url},
+            )
+        except (ClickHouseError, OSError) as exc:
+            raise translate(exc, f"decoding into {stage}", insert=True) from exc
+        if summary.written_rows not in (None, 0, count):
+            raise WarehouseRejectedError(
+                f"ClickHouse decoded {summary.written_rows} rows out of {count} messages"
+            )
         constants = ", ".join(_literal(v) for v in metadata.values())
         target = ", ".join([names, *metadata, "_offset"])
         select = f"SELECT {names}, {constants}, {first_offset} + rowNumberInAllBlocks()"
         settings = {
-            "format_avro_schema_registry_url": self.registry_url,
             "insert_deduplicate": 1,
             "insert_deduplication_token": token,
+            "max_threads": 1,  # one stream: rowNumberInAllBlocks follows the stage's order
         }
-        head = f"INSERT INTO {table} ({target}) {select}"
         try:
-            if self.embedded:
-                self._insert_from_file(head, struct, values, settings)
-            else:
-                self.client.command(
-                    f"{head} FROM input({quote(struct)}) FORMAT AvroConfluent",
-                    data=values,
-                    settings=settings,
-                )
+            self.client.command(
+                f"INSERT INTO {table} ({target}) {select} FROM {stage}", settings=settings
+            )
+            self.client.command(f"TRUNCATE TABLE {stage}")
         except (ClickHouseError, OSError) as exc:
-            raise translate(exc, f"insert into {table}") from exc
+            raise translate(exc, f"insert into {table}", insert=True) from exc
 
-    def _insert_from_file(
-        self, head: str, struct: str, values: bytes, settings: dict[str, Any]
-    ) -> None:
-        handle, path = tempfile.mkstemp(prefix="ugc-etl-", suffix=".avro")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(values)
-            source = f"file({quote(path)}, 'AvroConfluent', {quote(struct)})"
-            self.client.command(f"{head} FROM {source}", settings=settings)
-        finally:
-            os.unlink(path)
+    def _stage(self, stage: str, columns: Sequence[Column]) -> None:
+        shape = tuple((c.name, c.type) for c in columns)
+        if self._stages.get(stage) == shape:
+            return
+        definition = ", ".join(f"{quote_name(c.name)} {c.type}" for c in columns)
+        self.command(f"DROP TABLE IF EXISTS {stage}")
+        self.command(f"CREATE TABLE {stage} ({definition}) ENGINE = Memory")
+        self._stages[stage] = shape
 
     def insert_rows(
         self, table: str, column_names: Sequence[str], rows: Sequence[Sequence[Any]], token: str
@@ -146,7 +163,7 @@ class Warehouse:
                 settings=settings,
             )
         except (ClickHouseError, OSError) as exc:
-            raise translate(exc, f"insert into {table}") from exc
+            raise translate(exc, f"insert into {table}", insert=True) from exc
         except (ValueError, TypeError, OverflowError) as exc:
             raise WarehouseRejectedError(f"insert into {table}: {exc!r}") from exc
 

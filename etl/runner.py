@@ -21,7 +21,7 @@ from etl.settings import EtlSettings
 from etl.sink import WarehouseSink
 from etl.tables import Catalog
 from registry.client.client import RegistryClient
-from ugc.warehouse import connect, embedded_path
+from ugc.warehouse import connect
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ def build(
         client = connect(settings.clickhouse_dsn, role="etl")
     warehouse = Warehouse(
         client,
-        embedded=embedded_path(settings.clickhouse_dsn) is not None,
         registry_url=settings.registry_url_for_clickhouse(),
     )
     catalog = Catalog(warehouse, settings.etl_database)

@@ -20,6 +20,7 @@ offset (`restart`), the first write of a partition drops the offsets a table alr
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 from collections.abc import Iterator, Sequence
@@ -172,22 +173,10 @@ class WarehouseSink:
         indexes: range,
         result: WriteResult,
     ) -> None:
-        first, last = batch.offsets[indexes[0]], batch.offsets[indexes[-1]]
-        values = b"".join(batch.values[i] for i in indexes)
         try:
-            self.warehouse.insert_framed(
-                target.table,
-                target.columns,
-                metadata={
-                    "_schema_id": schema_id,
-                    "_topic": batch.topic,
-                    "_partition": batch.partition,
-                },
-                first_offset=first,
-                values=values,
-                token=f"{batch.topic}:{batch.partition}:{first}-{last}:{schema_id}",
-            )
+            size = self._insert_framed(batch, schema_id, target, indexes)
         except WarehouseRejectedError as exc:
+            first, last = batch.offsets[indexes[0]], batch.offsets[indexes[-1]]
             log.warning(
                 "%s[%d] offsets %d-%d refused by ClickHouse (%s); isolating the poison",
                 batch.topic,
@@ -198,7 +187,30 @@ class WarehouseSink:
             )
             self._isolate(batch, schema_id, target, indexes, result)
             return
-        _count(result, target.table, len(indexes), len(values))
+        _count(result, target.table, len(indexes), size)
+        result.lateness.extend(_lateness(batch.values[indexes[0]], self._writer(schema_id)))
+
+    def _insert_framed(
+        self, batch: PartitionBatch, schema_id: int, target: Target, indexes: range
+    ) -> int:
+        """One fast-path insert of messages[indexes]; the number of bytes loaded."""
+        first, last = batch.offsets[indexes[0]], batch.offsets[indexes[-1]]
+        values = b"".join(batch.values[i] for i in indexes)
+        self.warehouse.insert_framed(
+            target.table,
+            target.columns,
+            stage=self.catalog.stage_for(schema_id, batch.topic, batch.partition),
+            metadata={
+                "_schema_id": schema_id,
+                "_topic": batch.topic,
+                "_partition": batch.partition,
+            },
+            first_offset=first,
+            values=values,
+            count=len(indexes),
+            token=f"{batch.topic}:{batch.partition}:{first}-{last}:{schema_id}",
+        )
+        return len(values)
 
     def _isolate(
         self,
@@ -228,22 +240,8 @@ class WarehouseSink:
         indexes: range,
         result: WriteResult,
     ) -> None:
-        first = batch.offsets[indexes[0]]
-        values = b"".join(batch.values[i] for i in indexes)
-        last = batch.offsets[indexes[-1]]
         try:
-            self.warehouse.insert_framed(
-                target.table,
-                target.columns,
-                metadata={
-                    "_schema_id": schema_id,
-                    "_topic": batch.topic,
-                    "_partition": batch.partition,
-                },
-                first_offset=first,
-                values=values,
-                token=f"{batch.topic}:{batch.partition}:{first}-{last}:{schema_id}",
-            )
+            size = self._insert_framed(batch, schema_id, target, indexes)
         except WarehouseRejectedError as exc:
             if len(indexes) == 1:
                 poison = Poison(Reason.WAREHOUSE_REJECTED, str(exc))
@@ -253,7 +251,7 @@ class WarehouseSink:
             self._bisect(batch, schema_id, target, indexes[:middle], result)
             self._bisect(batch, schema_id, target, indexes[middle:], result)
             return
-        _count(result, target.table, len(indexes), len(values))
+        _count(result, target.table, len(indexes), size)
 
     def _load_python(
         self,
@@ -307,6 +305,18 @@ def _count(result: WriteResult, table: str, rows: int, size: int) -> None:
     result.loaded += rows
     result.loaded_bytes += size
     result.tables[table] = result.tables.get(table, 0) + rows
+
+
+def _lateness(value: bytes, writer: WriterSchema) -> list[float]:
+    """Seconds from the event's occurred_at to now, for one sample message."""
+    try:
+        record = _decode(value, writer.parsed, 0)
+    except DeserializationError:
+        return []
+    occurred = record.get("occurred_at") if isinstance(record, dict) else None
+    if not isinstance(occurred, datetime.datetime) or occurred.tzinfo is None:
+        return []
+    return [(datetime.datetime.now(datetime.UTC) - occurred).total_seconds()]
 
 
 def _decode(value: bytes, parsed: Any, schema_id: int) -> Any:

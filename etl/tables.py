@@ -16,6 +16,7 @@ restart the sink drops those instead of loading them twice (see NOTES.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -161,6 +162,11 @@ class Catalog:
             f"SELECT schema_id, table FROM {self.database}.{MAP_TABLE} FINAL"
         )
         self._mapped = {int(schema_id): str(table) for schema_id, table in rows}
+
+    def stage_for(self, schema_id: int, topic: str, partition: int) -> str:
+        """The Memory table a fast-path insert decodes into first (see etl.clickhouse)."""
+        digest = hashlib.sha1(f"{topic}:{partition}".encode()).hexdigest()[:12]
+        return f"{self.database}._stage_{schema_id}_{digest}"
 
     def tables_of(self, topic: str) -> list[str]:
         """Qualified names of every versioned table of the topic's event type."""

@@ -164,7 +164,7 @@ def start_registry(
     """Start registries on a topic (a new one unless named); all are stopped afterwards."""
     running: list[RunningRegistry] = []
 
-    def start(topic: str | None = None, **settings: object) -> RunningRegistry:
+    def start(topic: str | None = None, port: int = 0, **settings: object) -> RunningRegistry:
         topic = topic or unique_name("_schemas")
         config = RegistrySettings(kafka_bootstrap=kafka_bootstrap, registry_topic=topic, **settings)
         apps: list[Flask] = []  # the app needs the store, the store the server's URL
@@ -172,7 +172,7 @@ def start_registry(
         def app(environ: dict[str, Any], reply: Callable[..., Any]) -> Any:
             return apps[0](environ, reply)
 
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = make_server("127.0.0.1", port, app, threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"
         election = ElectionConfig(url=url, eligible=config.registry_leader_eligible)
         store = KafkaStore(kafka_bootstrap, topic, timeout=20.0, election=election)
@@ -186,7 +186,8 @@ def start_registry(
 
     yield start
     for registry in running:
-        registry.stop()
+        if registry.thread.is_alive():
+            registry.stop()
     # A write that lost a transactional race (two instances on one topic) leaves the fenced
     # producer in its exception's traceback frames, a reference cycle: collect it now, so
     # it disconnects instead of retrying a stopped broker until the process exits.

@@ -53,10 +53,16 @@ def test_anything_else_is_fatal() -> None:
             WarehouseDownError,
         ),
         (DatabaseError("Code: 117. DB::Exception: Cannot read Avro value"), WarehouseRejectedError),
+        (DatabaseError("Code: 376. DB::Exception: Cannot parse UUID"), WarehouseRejectedError),
         (DatabaseError("Code: 60. DB::Exception: Unknown table"), FatalEtlError),
     ],
 )
-def test_clickhouse_errors_are_translated_once_with_their_retriable_flag(
+def test_insert_errors_are_translated_once_with_their_retriable_flag(
     error: Exception, kind: type[Exception]
 ) -> None:
-    assert isinstance(translate(error, "insert"), kind)
+    assert isinstance(translate(error, "insert", insert=True), kind)
+
+
+def test_an_unknown_error_outside_an_insert_is_fatal() -> None:
+    error = DatabaseError("Code: 376. DB::Exception: Cannot parse UUID")
+    assert isinstance(translate(error, "query"), FatalEtlError)
