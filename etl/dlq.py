@@ -26,12 +26,13 @@ def read_letters(
     `from_start`), with the position just after it."""
     topic = settings.etl_dead_letter_topic
     consumer = Consumer(
-        {
-            "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": group or f"ugc-dlq-reader-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-        }
+        settings.kafka_config(
+            {
+                "group.id": group or f"ugc-dlq-reader-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
+        )
     )
     try:
         metadata = consumer.list_topics(topic, timeout=10)
@@ -122,11 +123,7 @@ def replay(
         raise UgcError(f"replay not acknowledged by Kafka: {failures[:3]}")
     if last:
         committer = Consumer(
-            {
-                "bootstrap.servers": settings.kafka_bootstrap,
-                "group.id": group,
-                "enable.auto.commit": False,
-            }
+            settings.kafka_config({"group.id": group, "enable.auto.commit": False})
         )
         try:
             committer.commit(offsets=list(last.values()), asynchronous=False)

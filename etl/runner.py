@@ -52,7 +52,7 @@ def build(
     )
     catalog = Catalog(warehouse, settings.etl_database)
     _start_catalog(catalog, stop or threading.Event(), settings.etl_retry_max_seconds)
-    registry = RegistryClient(settings.registry_url)
+    registry = settings.registry_client()
     sink = WarehouseSink(warehouse, catalog, registry)
     metrics = EtlMetrics()
     producer = Producer(settings.producer_config())

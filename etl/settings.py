@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ugc.settings import UgcSettings
+from ugc.settings import KafkaClientSettings, RegistryClientSettings
 
 
-class EtlSettings(UgcSettings):
-    kafka_bootstrap: str = "127.0.0.1:9092"
-    registry_url: str = "http://127.0.0.1:8081"
+class EtlSettings(KafkaClientSettings, RegistryClientSettings):
+    """Kafka and registry client settings come from the mixins (UGC_KAFKA_*, UGC_REGISTRY_*)."""
+
     # The warehouse: a ClickHouse server (or `ugc warehouse serve`) over HTTP, or an embedded
     # chdb:///abs/dir opened by this process alone.
     clickhouse_dsn: str = "http://127.0.0.1:8123"
@@ -32,27 +32,29 @@ class EtlSettings(UgcSettings):
         return self.etl_clickhouse_registry_url or self.registry_url
 
     def consumer_config(self) -> dict[str, Any]:
-        return {
-            "bootstrap.servers": self.kafka_bootstrap,
-            "group.id": self.etl_group_id,
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-            "auto.offset.reset": "earliest",
-            "partition.assignment.strategy": "cooperative-sticky",
-            "session.timeout.ms": self.etl_session_timeout_ms,
-            "heartbeat.interval.ms": max(500, self.etl_session_timeout_ms // 5),
-            "topic.metadata.refresh.interval.ms": self.etl_metadata_refresh_ms,
-            "statistics.interval.ms": 5_000,
-            # Bounds the prefetch queue (per partition), hence the process's memory.
-            "queued.max.messages.kbytes": 16_384,
-            "enable.partition.eof": False,
-        }
+        return self.kafka_config(
+            {
+                "group.id": self.etl_group_id,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                "partition.assignment.strategy": "cooperative-sticky",
+                "session.timeout.ms": self.etl_session_timeout_ms,
+                "heartbeat.interval.ms": max(500, self.etl_session_timeout_ms // 5),
+                "topic.metadata.refresh.interval.ms": self.etl_metadata_refresh_ms,
+                "statistics.interval.ms": 5_000,
+                # Bounds the prefetch queue (per partition), hence the process's memory.
+                "queued.max.messages.kbytes": 16_384,
+                "enable.partition.eof": False,
+            }
+        )
 
     def producer_config(self) -> dict[str, Any]:
-        return {
-            "bootstrap.servers": self.kafka_bootstrap,
-            "acks": "all",
-            "enable.idempotence": True,
-            "linger.ms": 5,
-            "compression.type": "lz4",
-        }
+        return self.kafka_config(
+            {
+                "acks": "all",
+                "enable.idempotence": True,
+                "linger.ms": 5,
+                "compression.type": "lz4",
+            }
+        )
