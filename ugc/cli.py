@@ -22,6 +22,7 @@ from ugc import logs, stack
 from ugc.bench import bench_group
 from ugc.bench.api import bench_api
 from ugc.bench.console import bench_console
+from ugc.bench.etl import bench_etl
 from ugc.bench.registry import bench_registry
 from ugc.bench.warehouse import bench_warehouse
 from ugc.errors import UgcError
@@ -63,6 +64,7 @@ bench_group.add_command(bench_registry)
 bench_group.add_command(bench_warehouse)
 bench_group.add_command(bench_compare)
 bench_group.add_command(bench_console)
+bench_group.add_command(bench_etl)
 main.add_command(bench_group)
 main.add_command(schemas_group)
 main.add_command(warehouse_group)
