@@ -6,6 +6,10 @@ offset of each flushed partition, synchronously. A committed offset only moves f
 `Offsets.advance` raises if asked to go back. When the sink or the dead-letter topic pushes
 back (`BackpressureError`), the batches already flushed are committed and the exception is
 raised again with the partitions left over, so the loop can seek them back.
+
+`take` (the loop's thread) hands the open batches over and `write` loads and commits them,
+possibly in a worker thread while the loop fills the next batches: one write at a time,
+so commits stay in offset order.
 """
 
 from __future__ import annotations
@@ -118,26 +122,37 @@ class Checkpoint:
         self.batches.pop(key, None)
         self.offsets.forget(key)
 
+    def take(self, only: set[PartitionKey] | None = None) -> dict[PartitionKey, PartitionBatch]:
+        """Hand over the open batches (or those of `only`) for `write`; new messages start
+        new batches meanwhile."""
+        taken = {k: b for k, b in self.batches.items() if only is None or k in only}
+        for key in taken:
+            del self.batches[key]
+        if not self.batches:
+            self._opened = None
+        return taken
+
     def flush(self, only: set[PartitionKey] | None = None) -> FlushReport:
         """Write, dead-letter and commit every batch (or those of `only`)."""
+        return self.write(self.take(only))
+
+    def write(self, batches: dict[PartitionKey, PartitionBatch]) -> FlushReport:
+        """Load, dead-letter, then commit `batches` (may run in a worker thread: it touches
+        only the batches handed to it, the sink, the dead letters and the committer)."""
         started = self.clock()
         report = FlushReport()
-        keys = [k for k in self.batches if only is None or k in only]
         try:
-            for key in keys:
-                report.results[key] = self.sink.write(self.batches[key])
+            for key, batch in batches.items():
+                report.results[key] = self.sink.write(batch)
         except BackpressureError as exc:
-            done = set(report.results)
-            left = {k: self.batches[k].first_offset for k in keys if k not in done}
-            self._commit(report)
-            for k in left:
-                self.batches.pop(k, None)
+            left = {k: b.first_offset for k, b in batches.items() if k not in report.results}
+            self._commit(report, batches)
             raise PendingBackpressureError(exc, left) from exc
-        self._commit(report)
+        self._commit(report, batches)
         report.seconds = self.clock() - started
         return report
 
-    def _commit(self, report: FlushReport) -> None:
+    def _commit(self, report: FlushReport, batches: dict[PartitionKey, PartitionBatch]) -> None:
         if not report.results:
             return
         try:
@@ -146,15 +161,11 @@ class Checkpoint:
                     self.dead_letters.send(dead.message, dead.poison, dead.schema_id)
             self.dead_letters.flush()
         except BackpressureError as exc:
-            left = {k: self.batches[k].first_offset for k in report.results}
-            for k in left:
-                self.batches.pop(k, None)
+            left = {k: batches[k].first_offset for k in report.results}
             raise PendingBackpressureError(exc, left) from exc
         positions = []
         for key in report.results:
-            batch = self.batches.pop(key)
-            self.offsets.advance(key, batch.next_offset)
-            positions.append(TopicPartition(key[0], key[1], batch.next_offset))
+            next_offset = batches[key].next_offset
+            self.offsets.advance(key, next_offset)
+            positions.append(TopicPartition(key[0], key[1], next_offset))
         self.committer.commit(offsets=positions, asynchronous=False)
-        if not self.batches:
-            self._opened = None

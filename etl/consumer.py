@@ -3,7 +3,10 @@
 One consumer group over every topic matching `etl_topic_pattern` (new event types join
 within the metadata refresh), cooperative-sticky rebalancing. The loop is deliberately
 boring: `consume` a chunk, add it to the checkpoint, flush the checkpoint when a batch is
-full or old enough (etl.checkpoint: load, dead-letter, then commit). When the warehouse,
+full or old enough (etl.checkpoint: load, dead-letter, then commit). The write runs in one
+writer thread while the loop fills the next batches (the warehouse works in its own process,
+so consuming and loading overlap); only one write is in flight, and every decision about
+partitions (seek back, revoke, assign) waits for it first. When the warehouse,
 the registry or the dead-letter topic pushes back, the unflushed partitions are paused
 and sought back to their first unloaded offset, the sink is told they restart, and they
 resume after the retry delay (doubling up to `etl_retry_max_seconds`). Revoked partitions
@@ -16,11 +19,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from etl.checkpoint import Checkpoint, PartitionKey, PendingBackpressureError
+from etl.checkpoint import Checkpoint, FlushReport, PartitionKey, PendingBackpressureError
 from etl.metrics import EtlMetrics
 from etl.sink import Sink, WriteResult
 
@@ -52,6 +56,8 @@ class EtlLoop:
         self.running = False
         self.assigned: set[PartitionKey] = set()
         self.loaded = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-writer")
+        self._in_flight: Future[FlushReport] | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -76,9 +82,10 @@ class EtlLoop:
         try:
             while not self._stop.is_set():
                 self._poll_once()
-            self._flush()
+            self._flush(wait=True)
         finally:
             self.running = False
+            self._writer.shutdown(wait=True)
             self.consumer.close()
             log.info("stopped; %d rows loaded", self.loaded)
 
@@ -95,9 +102,24 @@ class EtlLoop:
         if self.checkpoint.due():
             self._flush()
 
-    def _flush(self, only: set[PartitionKey] | None = None) -> None:
+    def _flush(self, only: set[PartitionKey] | None = None, *, wait: bool = False) -> None:
+        """Hand the open batches to the writer thread (one write in flight: wait for the
+        previous one first); `wait` writes them before returning."""
+        self._settle()
+        batches = self.checkpoint.take(only)
+        if not batches:
+            return
+        self._in_flight = self._writer.submit(self.checkpoint.write, batches)
+        if wait:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Wait for the write in flight and act on its outcome."""
+        if self._in_flight is None:
+            return
+        future, self._in_flight = self._in_flight, None
         try:
-            report = self.checkpoint.flush(only)
+            report = future.result()
         except PendingBackpressureError as pending:
             self._push_back(pending)
             return
@@ -156,6 +178,7 @@ class EtlLoop:
             self.consumer.resume([TopicPartition(t, p) for t, p in due])
 
     def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._settle()
         for tp in partitions:
             key = (tp.topic, tp.partition)
             self.assigned.add(key)
@@ -165,11 +188,12 @@ class EtlLoop:
 
     def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         keys = {(tp.topic, tp.partition) for tp in partitions}
-        self._flush(keys & set(self.checkpoint.batches))
+        self._flush(keys & set(self.checkpoint.batches), wait=True)
         self._forget(keys)
         log.info("revoked %s", ", ".join(f"{t.topic}[{t.partition}]" for t in partitions))
 
     def _lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._settle()
         self._forget({(tp.topic, tp.partition) for tp in partitions})
         log.warning("lost %s", ", ".join(f"{t.topic}[{t.partition}]" for t in partitions))
 

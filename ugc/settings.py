@@ -137,3 +137,4 @@ class StackSettings(UgcSettings):
     api_port: int = 8000
     warehouse_port: int = 8123
     console_port: int = 8080
+    etl_port: int = 8090

@@ -181,6 +181,17 @@ def components(settings: StackSettings) -> Sequence[Component]:
                 "UGC_CLICKHOUSE_DSN": warehouse_dsn(settings),
             },
         ),
+        ServiceComponent(
+            "etl",
+            args=["etl", "run", "--port", str(settings.etl_port)],
+            port=settings.etl_port,
+            settings=settings,
+            env={
+                "UGC_KAFKA_BOOTSTRAP": bootstrap,
+                "UGC_REGISTRY_URL": f"http://127.0.0.1:{settings.registry_port}",
+                "UGC_CLICKHOUSE_DSN": warehouse_dsn(settings),
+            },
+        ),
     ]
 
 

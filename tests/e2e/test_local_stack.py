@@ -92,6 +92,22 @@ def _events_through_the_api(env: dict[str, str], ugc: Any) -> None:
         assert str(event["event_id"]) == spot["event_id"]
         assert str(event["user_id"]) == USER
         assert event["context"]["app"] == example["context"]["app"]
+    _landed_in_the_warehouse(ugc, [spot["event_id"] for spot in where])
+
+
+def _landed_in_the_warehouse(ugc: Any, event_ids: list[str]) -> None:
+    """The ETL of the stack loads every accepted event into the views `ugc.<event_type>`."""
+    types = ["bookmark", "click", "film_progress", "film_rating", "film_review", "page_view",
+             "player_event", "search_query"]  # fmt: skip
+    union = " UNION ALL ".join(f"SELECT toString(event_id) AS id FROM ugc.{t}" for t in types)
+    deadline = time.monotonic() + 90
+    while True:
+        answer = ugc("query", f"SELECT id FROM ({union}) ORDER BY id", "--format", "csv")
+        loaded = answer.stdout.split()[1:] if answer.returncode == 0 else []
+        if sorted(f'"{i}"' for i in event_ids) == loaded or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert loaded == sorted(f'"{i}"' for i in event_ids), answer.stdout + answer.stderr
 
 
 def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) -> None:
@@ -107,6 +123,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         "UGC_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
         "UGC_WAREHOUSE_PORT": str(warehouse_port),
         "UGC_CONSOLE_PORT": str(free_port()),
+        "UGC_ETL_PORT": str(free_port()),
     }
 
     def ugc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -126,7 +143,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
         status = ugc("status")
         assert status.returncode == 0, status.stdout
         assert "kafka" in status.stdout and "registry" in status.stdout
-        assert "warehouse" in status.stdout
+        assert "warehouse" in status.stdout and "etl" in status.stdout
         assert "stopped" not in status.stdout
         env["UGC_CLICKHOUSE_DSN"] = f"http://127.0.0.1:{warehouse_port}"
         answered = ugc("query", "SELECT 40 + 2 AS answer", "--format", "csv")
@@ -147,6 +164,7 @@ def test_up_status_down_runs_every_component_and_leaves_nothing(tmp_path: Path) 
     assert "registry: stopped" in down.stdout and "kafka: stopped" in down.stdout
     assert "warehouse: stopped" in down.stdout
     assert "console: stopped" in down.stdout
+    assert "etl: stopped" in down.stdout
     assert _processes_under(data_dir) == []
     after = ugc("status")
     assert after.returncode == 1
