@@ -63,7 +63,7 @@ def run_etl(
             etl_retry_max_seconds=2.0,
             **overrides,
         )
-        process = build(settings, client=clickhouse_client)
+        process = build(settings)  # its own client: the test queries concurrently
         errors: list[BaseException] = []
 
         def target() -> None:
