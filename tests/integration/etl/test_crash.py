@@ -81,10 +81,12 @@ class Etl:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(30)
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """SIGTERM: the ETL finishes or abandons its batch and exits cleanly."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(60)
+        return None if self.process is None else self.process.returncode
 
 
 @pytest.fixture
@@ -195,6 +197,7 @@ def test_two_etl_processes_share_the_load_and_one_dying_loses_nothing(
         client = connect(server.url, role="crash-test")
         wait_for(lambda: count_rows(client, f"ugc.{event_type}"), EVENTS, timeout=240)
         assert _oracle(client, event_type) == [(f"{event_type}_v1", EVENTS, EVENTS)]
+        assert second.stop() == 0
     finally:
         first.stop()
         second.stop()
