@@ -25,6 +25,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from etl.checkpoint import Checkpoint, FlushReport, PartitionKey, PendingBackpressureError
+from etl.errors import FatalEtlError
 from etl.metrics import EtlMetrics
 from etl.sink import Sink, WriteResult
 
@@ -161,12 +162,15 @@ class EtlLoop:
             self.checkpoint.drop((topic, partition))
             self.sink.restart(topic, partition)
             position = TopicPartition(topic, partition, first)
+            if (topic, partition) not in self.assigned:
+                continue  # no longer ours: the next owner starts from the committed offset
             try:
                 self.consumer.pause([position])
                 self.consumer.seek(position)
-            except KafkaException as exc:  # no longer ours: the next owner starts over
-                log.info("cannot seek %s[%d] back: %s", topic, partition, exc)
-                continue
+            except KafkaException as exc:
+                # Reading on past the dropped batch would skip it: stop, and let a restart
+                # resume from the committed offset.
+                raise FatalEtlError(f"cannot seek {topic}[{partition}] back: {exc}") from exc
             self._paused[(topic, partition)] = until
 
     def _resume_due(self) -> None:
