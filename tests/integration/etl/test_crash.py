@@ -43,10 +43,10 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = (self.data_dir.parent / "warehouse.log").open("ab")
         argv = [sys.executable, "-m", "ugc", "warehouse", "serve", "--port", str(self.port),
                 "--data-dir", str(self.data_dir)]  # fmt: skip
-        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        with (self.data_dir.parent / "warehouse.log").open("ab") as log:
+            self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
