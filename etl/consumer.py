@@ -100,6 +100,8 @@ class EtlLoop:
                 raise KafkaException(error)
             elif error.code() != KafkaError._PARTITION_EOF:
                 log.warning("consumer: %s", error)
+        if self._in_flight is not None and self._in_flight.done():
+            self._settle()  # act on a finished write now: a failed one must be sought back
         if self.checkpoint.due():
             self._flush()
 
