@@ -8,8 +8,9 @@ back (`BackpressureError`), the batches already flushed are committed and the ex
 raised again with the partitions left over, so the loop can seek them back.
 
 `take` (the loop's thread) hands the open batches over and `write` loads and commits them,
-possibly in a worker thread while the loop fills the next batches: one write at a time,
-so commits stay in offset order.
+possibly in a worker thread while the loop fills the next batches: one write at a time;
+`commit` then runs in the loop's thread (the consumer is only ever used from there), so
+commits stay in offset order.
 """
 
 from __future__ import annotations
@@ -64,17 +65,20 @@ class Offsets:
 
 
 @dataclass
-class PendingBackpressureError(Exception):
-    """The sink pushed back; `left` maps each unflushed partition to its first offset."""
-
-    cause: BackpressureError
-    left: dict[PartitionKey, int] = field(default_factory=dict)
-
-
-@dataclass
 class FlushReport:
     results: dict[PartitionKey, WriteResult] = field(default_factory=dict)
     seconds: float = 0.0
+    positions: list[TopicPartition] = field(default_factory=list)  # to commit
+
+
+@dataclass
+class PendingBackpressureError(Exception):
+    """The sink pushed back; `left` maps each unflushed partition to its first offset;
+    `done` holds what was loaded before (still to be committed)."""
+
+    cause: BackpressureError
+    left: dict[PartitionKey, int] = field(default_factory=dict)
+    done: FlushReport = field(default_factory=FlushReport)
 
 
 class Checkpoint:
@@ -134,11 +138,26 @@ class Checkpoint:
 
     def flush(self, only: set[PartitionKey] | None = None) -> FlushReport:
         """Write, dead-letter and commit every batch (or those of `only`)."""
-        return self.write(self.take(only))
+        try:
+            report = self.write(self.take(only))
+        except PendingBackpressureError as pending:
+            self.commit(pending.done)
+            raise
+        self.commit(report)
+        return report
+
+    def commit(self, report: FlushReport) -> None:
+        """Commit what `write` loaded (in the consumer's own thread)."""
+        if not report.positions:
+            return
+        for position in report.positions:
+            self.offsets.advance((position.topic, position.partition), position.offset)
+        self.committer.commit(offsets=report.positions, asynchronous=False)
 
     def write(self, batches: dict[PartitionKey, PartitionBatch]) -> FlushReport:
-        """Load, dead-letter, then commit `batches` (may run in a worker thread: it touches
-        only the batches handed to it, the sink, the dead letters and the committer)."""
+        """Load and dead-letter `batches`; the report says what to `commit` next (this may
+        run in a worker thread: it touches only the batches handed to it, the sink and the
+        dead letters; the consumer stays with its own thread)."""
         started = self.clock()
         report = FlushReport()
         try:
@@ -146,13 +165,15 @@ class Checkpoint:
                 report.results[key] = self.sink.write(batch)
         except BackpressureError as exc:
             left = {k: b.first_offset for k, b in batches.items() if k not in report.results}
-            self._commit(report, batches)
-            raise PendingBackpressureError(exc, left) from exc
-        self._commit(report, batches)
+            self._dead_letter(report, batches)
+            raise PendingBackpressureError(exc, left, report) from exc
+        self._dead_letter(report, batches)
         report.seconds = self.clock() - started
         return report
 
-    def _commit(self, report: FlushReport, batches: dict[PartitionKey, PartitionBatch]) -> None:
+    def _dead_letter(
+        self, report: FlushReport, batches: dict[PartitionKey, PartitionBatch]
+    ) -> None:
         if not report.results:
             return
         try:
@@ -163,9 +184,6 @@ class Checkpoint:
         except BackpressureError as exc:
             left = {k: batches[k].first_offset for k in report.results}
             raise PendingBackpressureError(exc, left) from exc
-        positions = []
-        for key in report.results:
-            next_offset = batches[key].next_offset
-            self.offsets.advance(key, next_offset)
-            positions.append(TopicPartition(key[0], key[1], next_offset))
-        self.committer.commit(offsets=positions, asynchronous=False)
+        report.positions = [
+            TopicPartition(key[0], key[1], batches[key].next_offset) for key in report.results
+        ]
