@@ -211,7 +211,7 @@ def _token(claims: dict[str, Any], secret: str = SECRET) -> str:
 
 
 _JSON = {"Content-Type": "application/json"}
-_LATER = int(time.time()) + 3600
+_LATER = int(time.time()) + 24 * 3600  # minted at import: outlives any session
 # name: (path, headers, body, status, error code)
 BAD_REQUESTS: dict[str, tuple[str, dict[str, str], bytes, int, str]] = {
     "unknown type": ("/api/v1/events/nope", {**AUTH, **_JSON}, b"{}", 404, "unknown_event_type"),

@@ -23,7 +23,9 @@ def _token(claims: dict[str, object], key: str = SECRET) -> str:
     return jwt.encode(claims, key, algorithm="HS256")
 
 
-LATER = int(time.time()) + 600
+# Minted at import: valid for a day, so a long session (units run after the slow
+# integration tests) never sees them expire.
+LATER = int(time.time()) + 24 * 3600
 BAD_HEADERS = {
     "missing": None,
     "not bearer": f"Basic {_token({'sub': USER, 'exp': LATER})}",
