@@ -267,7 +267,7 @@ BAD_REQUESTS: dict[str, tuple[str, dict[str, str], bytes, int, str]] = {
     ),
     "expired token": (
         "/api/v1/events/film_rating",
-        {**_JSON, "Authorization": _token({"sub": USER, "exp": _LATER - 7200})},
+        {**_JSON, "Authorization": _token({"sub": USER, "exp": int(time.time()) - 3600})},
         b"{}",
         401,
         "unauthenticated",
