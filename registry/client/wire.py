@@ -49,4 +49,9 @@ def unframe(data: bytes | bytearray | memoryview) -> tuple[SchemaId, memoryview]
             f"message of {len(view)} bytes is shorter than the {HEADER_SIZE}-byte header"
         )
     _, schema_id = HEADER.unpack_from(view)
+    if schema_id > MAX_SCHEMA_ID:
+        raise WireFormatError(
+            f"schema id field {schema_id:#010x} is negative as the signed 32-bit int that"
+            " every registry uses: not a registry id"
+        )
     return SchemaId(schema_id), view[HEADER_SIZE:]

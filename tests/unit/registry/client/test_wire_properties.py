@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contracts.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
@@ -31,13 +31,19 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 
 @given(data=st.binary(max_size=64))
+@example(data=b"\x00\x80\x00\x00\x00")
 def test_unframe_splits_a_frame_or_refuses_it_with_a_wire_error(data: bytes) -> None:
     for given_as in (data, bytearray(data), memoryview(data)):
         try:
             schema_id, body = unframe(given_as)
         except WireFormatError as exc:
             assert exc.failure is DecodeFailure.WIRE
-            assert not data or data[0] != 0 or len(data) < HEADER_SIZE
+            assert (
+                not data
+                or data[0] != 0
+                or len(data) < HEADER_SIZE
+                or int.from_bytes(data[1:HEADER_SIZE]) > MAX_SCHEMA_ID
+            )
             continue
         assert frame(schema_id, body) == data
 
