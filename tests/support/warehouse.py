@@ -31,9 +31,12 @@ USERS = {
 class WarehouseProcess:
     """`python -m ugc warehouse serve` with a data directory, users and a free port."""
 
-    def __init__(self, data_dir: Path, users: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, users: Mapping[str, object] | None = None, port: int = 0
+    ) -> None:
+        """Port 0: a free one. A restart passes the same data directory and port."""
         self.data_dir = data_dir
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "warehouse.log"
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -49,20 +49,20 @@ def run_etl(
     group = f"etl-test-{uuid.uuid4().hex[:8]}"
 
     def start(registry_url: str, pattern: str, **overrides: Any) -> RunningEtl:
-        settings = EtlSettings(
-            kafka_bootstrap=kafka_bootstrap,
-            registry_url=registry_url,
-            clickhouse_dsn=clickhouse_dsn,
-            etl_database=clickhouse_database,
-            etl_group_id=group,
-            etl_topic_pattern=pattern,
-            etl_dead_letter_topic=f"dlq.{group}",
-            etl_batch_seconds=0.3,
-            etl_metadata_refresh_ms=1000,
-            etl_session_timeout_ms=6000,
-            etl_retry_max_seconds=2.0,
-            **overrides,
-        )
+        defaults: dict[str, Any] = {
+            "kafka_bootstrap": kafka_bootstrap,
+            "registry_url": registry_url,
+            "clickhouse_dsn": clickhouse_dsn,
+            "etl_database": clickhouse_database,
+            "etl_group_id": group,
+            "etl_topic_pattern": pattern,
+            "etl_dead_letter_topic": f"dlq.{group}",
+            "etl_batch_seconds": 0.3,
+            "etl_metadata_refresh_ms": 1000,
+            "etl_session_timeout_ms": 6000,
+            "etl_retry_max_seconds": 2.0,
+        }
+        settings = EtlSettings(**{**defaults, **overrides})
         process = build(settings)  # its own client: the test queries concurrently
         errors: list[BaseException] = []
 
@@ -116,3 +116,13 @@ def count_rows(client: Client, table: str) -> int:
         parameters={"d": database, "n": name},
     )
     return int(client.command(f"SELECT count() FROM {table}")) if int(exists) else 0
+
+
+def metric_total(etl: RunningEtl, name: str) -> float:
+    """The sum of a metric's samples named `name` across its labels, in the ETL's registry."""
+    return sum(
+        sample.value
+        for family in etl.process.metrics.registry.collect()
+        for sample in family.samples
+        if sample.name == name
+    )

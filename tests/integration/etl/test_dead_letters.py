@@ -23,7 +23,7 @@ from tests.conftest import RunningRegistry
 from ugc.cli import main
 from ugc.process import free_port
 
-from .conftest import RunningEtl, count_rows, wait_for
+from .conftest import RunningEtl, count_rows, metric_total, wait_for
 from .events import record, schema
 
 
@@ -126,22 +126,12 @@ def test_a_registry_outage_blocks_and_retries_without_dead_letters_or_loss(
     for value in during:  # a schema id the ETL has not fetched yet
         producer.produce(topic, value=value, partition=0)
     assert producer.flush(10) == 0
-    metrics = etl.process.metrics
-    wait_for(lambda: _sample(metrics, "ugc_etl_retries_total") >= 2, True, etl=etl)
+    wait_for(lambda: metric_total(etl, "ugc_etl_retries_total") >= 2, True, etl=etl)
     assert count_rows(clickhouse_client, view) == 5
 
     start_registry(topic=registry_server.topic, port=port)
     wait_for(lambda: count_rows(clickhouse_client, view), 10, timeout=60, etl=etl)
     time.sleep(1)
-    assert _sample(metrics, "ugc_etl_dead_letters_total") == 0
+    assert metric_total(etl, "ugc_etl_dead_letters_total") == 0
     rows = clickhouse_client.query(f"SELECT count(), uniqExact(event_id) FROM {view}")
     assert rows.result_rows == [(10, 10)]
-
-
-def _sample(metrics: Any, name: str) -> float:
-    total = 0.0
-    for family in metrics.registry.collect():
-        for sample in family.samples:
-            if sample.name == name:
-                total += sample.value
-    return total

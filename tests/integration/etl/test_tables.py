@@ -1,18 +1,25 @@
-"""The mapping meets ClickHouse: every contract's table is created from `etl.mapping`, and
-the types ClickHouse reports back are the ones the evolution plan compares against."""
+"""The mapping meets ClickHouse: every contract's table is created from `etl.mapping`, the
+types ClickHouse reports back are the ones the evolution plan compares against, and
+ClickHouse's own Avro reader (the ETL's fast path) decodes every contract's example."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from contracts.loading import load_contracts
+from contracts.conventions import CLIENT_OPTIONAL_FIELDS, SERVER_OWNED_FIELDS
+from contracts.loading import Contract, load_contracts
 from etl.clickhouse import Warehouse
 from etl.evolution import plan
 from etl.mapping import columns_of
 from etl.tables import Catalog, create_statement
 from registry.client.avro.parse import parse_schema
+from registry.client.client import RegistryClient
+from registry.client.payload import to_datum
+from registry.client.serdes import AvroSerializer
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 
@@ -32,3 +39,39 @@ def test_every_contract_creates_a_table_whose_columns_read_back_as_planned(
             assert described[column.name] == (column.type, column.default is not None), column
         again = plan(contract.event_type, state, columns)
         assert (again.table, again.create, again.alters) == (table, None, ())
+
+
+def _example(contract: Contract) -> dict[str, Any]:
+    """The contract's example as the ingest API completes it before writing."""
+    datum = to_datum(contract.schema, contract.example, server_owned=SERVER_OWNED_FIELDS,
+                     optional=CLIENT_OPTIONAL_FIELDS)  # fmt: skip
+    return {
+        "event_id": "0b8f5d4e-2c1a-4f3b-8e6d-9a7c5b3d1e20",
+        **datum,
+        "user_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "received_at": datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+    }
+
+
+def test_clickhouse_avro_reader_decodes_every_contract_example(
+    clickhouse_client: Client, clickhouse_database: str, registry_url: str
+) -> None:
+    """No contract needs the Python path: ClickHouse fetches each writer schema from our
+    registry and decodes the framed example into the contract's table."""
+    with RegistryClient(registry_url) as registry:
+        for contract in load_contracts(SCHEMAS):
+            registry.register(contract.subject, contract.schema)
+            framed = AvroSerializer(registry).serialize(contract.topic, _example(contract))
+            columns = columns_of(parse_schema(contract.schema).root)
+            table = f"{clickhouse_database}.{contract.event_type}_fast"
+            clickhouse_client.command(create_statement(table, columns))
+            summary = clickhouse_client.raw_insert(
+                table,
+                column_names=[c.name for c in columns],
+                insert_block=framed,
+                fmt="AvroConfluent",
+                settings={"format_avro_schema_registry_url": registry_url},
+            )
+            assert summary.written_rows == 1, contract.event_type
+            got = clickhouse_client.command(f"SELECT toString(event_id) FROM {table}")
+            assert got == "0b8f5d4e-2c1a-4f3b-8e6d-9a7c5b3d1e20", contract.event_type
