@@ -13,6 +13,7 @@ A writer schema (a record) becomes a list of `Column`s, one per field, in field 
 | enum                                   | Enum8 / Enum16, symbols numbered from 1     |
 | [null, T] (either order)               | Nullable(T) for a scalar T                  |
 | array<T> / map<T>                      | Array(T) / Map(String, T)                   |
+| field of [null, array<T>] / [null, map<T>] | Array(T) / Map(String, T); null reads empty |
 | record as a field                      | flattened: one column per leaf, `context.app` |
 | record inside an array or map          | Tuple(name T, ...)                          |
 
@@ -21,7 +22,10 @@ an `ADD COLUMN`, like any other. An Avro default becomes the column's `DEFAULT` 
 (`default_expression`); a flattened leaf takes its own default, else its value in the
 enclosing record's default. Types are rendered exactly as ClickHouse's DESCRIBE prints
 them (after `normalise_type`), so a table read back compares equal to a plan.
-Anything else (optional arrays, maps or records, multi-type unions) raises `MappingError`.
+ClickHouse has no Nullable(Array) or Nullable(Map), so a field typed as an optional array or
+map is a plain Array or Map whose null reads as empty (ClickHouse's Avro reader does the
+same with `input_format_null_as_default`, on by default). Anything else (optional records,
+optional containers inside containers, multi-type unions) raises `MappingError`.
 """
 
 from __future__ import annotations
@@ -107,11 +111,20 @@ def _flatten(record: Record, path: tuple[str, ...], outer: Json, out: list[Colum
             continue
         name = ".".join(here)
         try:
-            ch_type = clickhouse_type(field.type)
+            ch_type = clickhouse_type(_optional_container(field.type) or field.type)
         except MappingError as exc:
             raise MappingError(f"field {name!r}: {exc}") from exc
         expression = None if default is NO_DEFAULT else default_expression(field.type, default)
         out.append(Column(name, ch_type, expression, here))
+
+
+def _optional_container(node: Node) -> Array | Map | None:
+    """The array or map of a field typed [null, array] or [null, map] (its null reads as
+    empty); None for any other type. Only a field's own type: not inside a container."""
+    if not isinstance(node, Union) or len(node.branches) != 2:
+        return None
+    others = [b for b in node.branches if not (isinstance(b, Primitive) and b.type == "null")]
+    return others[0] if len(others) == 1 and isinstance(others[0], Array | Map) else None
 
 
 def clickhouse_type(node: Node) -> str:
@@ -156,7 +169,8 @@ class _TypeMapper(Visitor[str]):
         if len(others) == len(node.branches):
             return inner
         if _NULLABLE_INSIDE.match(inner):
-            raise MappingError(f"an optional {inner.split('(')[0]} has no column")
+            what = "record" if isinstance(others[0], Record) else inner.split("(")[0]
+            raise MappingError(f"an optional {what} has no column")
         return f"Nullable({inner})"
 
 
@@ -201,6 +215,9 @@ def default_expression(node: Node, value: Json) -> str:
 def _union_default(node: Union, value: Json) -> str:
     first = node.branches[0]
     if isinstance(first, Primitive) and first.type == "null":
+        others = [b for b in node.branches if b is not first]
+        if len(others) == 1 and isinstance(others[0], Array | Map):
+            return "[]" if isinstance(others[0], Array) else "map()"
         return "NULL"
     return default_expression(first, value)
 

@@ -347,6 +347,8 @@ def _row(
         value = record
         for step in column.path:
             value = value[step]
+        if value is None and column.type.startswith(("Array(", "Map(")):
+            value = [] if column.type.startswith("Array(") else {}  # an optional container
         row.append(value)
     return [*row, schema_id, batch.topic, batch.partition, batch.offsets[index]]
 

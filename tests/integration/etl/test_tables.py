@@ -4,6 +4,7 @@ ClickHouse's own Avro reader (the ETL's fast path) decodes every contract's exam
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from etl.mapping import columns_of
 from etl.tables import Catalog, create_statement
 from registry.client.avro.parse import parse_schema
 from registry.client.client import RegistryClient
+from registry.client.models import Subject
 from registry.client.payload import to_datum
 from registry.client.serdes import AvroSerializer
 
@@ -75,3 +77,42 @@ def test_clickhouse_avro_reader_decodes_every_contract_example(
             assert summary.written_rows == 1, contract.event_type
             got = clickhouse_client.command(f"SELECT toString(event_id) FROM {table}")
             assert got == "0b8f5d4e-2c1a-4f3b-8e6d-9a7c5b3d1e20", contract.event_type
+
+
+def test_an_optional_array_or_map_loads_its_null_as_empty(
+    clickhouse_client: Client, clickhouse_database: str, registry_url: str
+) -> None:
+    schema = {
+        "type": "record",
+        "name": "Tagged",
+        "fields": [
+            {"name": "event_id", "type": {"type": "string", "logicalType": "uuid"}},
+            {"name": "tags", "type": ["null", {"type": "array", "items": "string"}],
+             "default": None},
+            {"name": "counts", "type": ["null", {"type": "map", "values": "int"}],
+             "default": None},
+        ],
+    }  # fmt: skip
+    text = json.dumps(schema)
+    columns = columns_of(parse_schema(text).root)
+    assert [(c.type, c.default) for c in columns[1:]] == [
+        ("Array(String)", "[]"),
+        ("Map(String, Int32)", "map()"),
+    ]
+    table = f"{clickhouse_database}.tagged_v1"
+    clickhouse_client.command(create_statement(table, columns))
+    ids = ["0b8f5d4e-2c1a-4f3b-8e6d-9a7c5b3d1e21", "0b8f5d4e-2c1a-4f3b-8e6d-9a7c5b3d1e22"]
+    with RegistryClient(registry_url) as registry:
+        registry.register(Subject("tagged-value"), text)
+        serializer = AvroSerializer(registry, schema=text, use_latest=False)
+        framed = serializer.serialize("tagged", {"event_id": ids[0], "tags": None, "counts": None})
+        framed += serializer.serialize(
+            "tagged", {"event_id": ids[1], "tags": ["a", "b"], "counts": {"k": 3}}
+        )
+    settings = {"format_avro_schema_registry_url": registry_url}
+    names = [c.name for c in columns]
+    clickhouse_client.raw_insert(table, names, framed, settings, "AvroConfluent")
+    rows = clickhouse_client.query(
+        f"SELECT toString(event_id), tags, counts FROM {table} ORDER BY 1"
+    )
+    assert rows.result_rows == [(ids[0], [], {}), (ids[1], ["a", "b"], {"k": 3})]

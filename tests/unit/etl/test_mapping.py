@@ -48,6 +48,8 @@ def columns(*fields: dict[str, Any]) -> list[tuple[str, str, str | None]]:
         (["string", "null"], "Nullable(String)"),
         ({"type": "array", "items": "string"}, "Array(String)"),
         ({"type": "map", "values": "long"}, "Map(String, Int64)"),
+        (["null", {"type": "array", "items": "string"}], "Array(String)"),
+        ([{"type": "map", "values": "int"}, "null"], "Map(String, Int32)"),
         (
             {
                 "type": "array",
@@ -117,7 +119,17 @@ def test_an_avro_default_becomes_the_column_default(
     ("field", "message"),
     [
         ({"name": "f", "type": ["int", "string"]}, "only [null, T] unions"),
-        ({"name": "f", "type": ["null", {"type": "array", "items": "int"}]}, "optional Array"),
+        (
+            {"name": "f", "type": ["null", {"type": "record", "name": "R", "fields": []}]},
+            "an optional record has no column",
+        ),
+        (
+            {
+                "name": "f",
+                "type": {"type": "array", "items": ["null", {"type": "map", "values": "int"}]},
+            },
+            "an optional Map has no column",
+        ),
         ({"name": "_offset", "type": "long"}, "collides with a load metadata column"),
     ],
 )
@@ -126,6 +138,18 @@ def test_a_shape_without_a_column_is_refused_naming_the_field(
 ) -> None:
     with pytest.raises(MappingError, match=re.escape(message)):
         columns(field)
+
+
+@pytest.mark.parametrize(
+    ("avro", "expression"),
+    [
+        (["null", {"type": "array", "items": "string"}], "[]"),
+        (["null", {"type": "map", "values": "int"}], "map()"),
+        (["null", "string"], "NULL"),
+    ],
+)
+def test_an_optional_container_defaults_to_empty_not_null(avro: Any, expression: str) -> None:
+    assert columns({"name": "f", "type": avro, "default": None})[0][2] == expression
 
 
 def test_every_contract_maps_and_clickhouse_reads_every_one() -> None:
