@@ -1,19 +1,23 @@
 """A local stack for the console's browser tests: the session's Kafka broker, a registry
 holding the contracts of schemas/, the ingest API and two consoles (one accepting writes
-after a login, one read-only), each served over HTTP in a thread; and headless Chromium
-(Debian's `chromium`, driven by Playwright). Screenshots go to
+after a login, one read-only), each served over HTTP in a thread; for the pipeline, the
+real ETL (`ugc etl run`, a subprocess) loading one event type into a database of the
+session's warehouse server, and a console reading that ETL's dead letters and database;
+and headless Chromium (Debian's `chromium`, driven by Playwright). Screenshots go to
 `$UGC_TEST_ARTIFACTS/console/` (default `var/test-artifacts/console/`)."""
 
 from __future__ import annotations
 
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from pydantic import SecretStr
@@ -25,6 +29,7 @@ from services.api.app import create_app as create_api
 from services.api.settings import ApiSettings
 from services.console.app import create_app as create_console
 from services.console.settings import ConsoleSettings
+from tests.support.etl import EtlCommand
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMAS = ROOT / "schemas"
@@ -97,6 +102,87 @@ def stack(
     api.app.extensions["ugc.api"]["producer"].close()
     for served in (console, read_only):
         served.app.extensions["ugc.console"].cluster.close()
+
+
+@dataclass
+class PipelineStack:
+    """One event type `ugc.<event_type>` (one partition) loaded by `ugc etl run` into
+    `database`; the console reads the ETL's dead letters and that database."""
+
+    bootstrap: str
+    registry_url: str
+    event_type: str
+    database: str
+    dead_letters: str
+    etl: EtlCommand
+    console: Served
+
+    @property
+    def topic(self) -> str:
+        return f"ugc.{self.event_type}"
+
+
+def _etl_env(
+    bootstrap: str, registry_url: str, dsn: str, database: str, event_type: str, group: str
+) -> dict[str, str]:
+    return {
+        **os.environ,
+        "UGC_KAFKA_BOOTSTRAP": bootstrap,
+        "UGC_REGISTRY_URL": registry_url,
+        "UGC_CLICKHOUSE_DSN": dsn,
+        "UGC_ETL_DATABASE": database,
+        "UGC_ETL_GROUP_ID": group,
+        "UGC_ETL_TOPIC_PATTERN": rf"^ugc\.{event_type}$",
+        "UGC_ETL_DEAD_LETTER_TOPIC": f"dlq.{group}",
+        "UGC_ETL_BATCH_SECONDS": "0.3",
+        "UGC_ETL_METADATA_REFRESH_MS": "1000",
+        "UGC_ETL_SESSION_TIMEOUT_MS": "6000",
+        "UGC_ETL_RETRY_MAX_SECONDS": "2",
+    }
+
+
+@pytest.fixture
+def pipeline_stack(
+    kafka_bootstrap: str,
+    registry_url: str,
+    clickhouse_dsn: str,
+    clickhouse_database: str,
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> Iterator[PipelineStack]:
+    event_type = f"e{uuid.uuid4().hex[:10]}_rating"
+    topic, group = f"ugc.{event_type}", unique_name("etl")
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    env = _etl_env(
+        kafka_bootstrap, registry_url, clickhouse_dsn, clickhouse_database, event_type, group
+    )
+    etl = EtlCommand(env, tmp_path / "etl.log")
+    etl.start()
+    settings = ConsoleSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        registry_url=registry_url,
+        console_password=SecretStr(PASSWORD),
+        console_dead_letter_topic=env["UGC_ETL_DEAD_LETTER_TOPIC"],
+        clickhouse_dsn=clickhouse_dsn,
+        console_warehouse_database=clickhouse_database,
+        console_kafka_timeout=20.0,
+    )
+    console = serve(create_console(settings))
+    try:
+        yield PipelineStack(
+            kafka_bootstrap,
+            registry_url,
+            event_type,
+            clickhouse_database,
+            settings.console_dead_letter_topic,
+            etl,
+            console,
+        )
+    finally:
+        console.stop()
+        console.app.extensions["ugc.console"].cluster.close()
+        etl.stop()
 
 
 @pytest.fixture(scope="session")

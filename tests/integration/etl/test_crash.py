@@ -24,11 +24,10 @@ from registry.client.client import RegistryClient
 from registry.client.models import Subject
 from registry.client.serdes import AvroSerializer
 from tests.conftest import RunningRegistry
+from tests.support.etl import EtlCommand, RunningEtl, count_rows, wait_for
+from tests.support.events import record, schema
 from ugc.process import free_port
 from ugc.warehouse import connect
-
-from .conftest import RunningEtl, count_rows, wait_for
-from .events import record, schema
 
 EVENTS = 12_000
 CHUNKS = 6
@@ -60,33 +59,6 @@ class Server:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(30)
-
-
-class Etl:
-    """One `ugc etl run` process; SIGKILL and start again at will."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ugc", "etl", "run", "--port", "0"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(30)
-
-    def stop(self) -> int | None:
-        """SIGTERM: the ETL finishes or abandons its batch and exits cleanly."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(60)
-        return None if self.process is None else self.process.returncode
 
 
 @pytest.fixture
@@ -154,7 +126,7 @@ def test_sigkill_of_the_etl_and_the_warehouse_loses_and_duplicates_nothing(
 ) -> None:  # fmt: skip
     registry_url, serializer = setup
     topic = f"ugc.{event_type}"
-    etl = Etl(_env(kafka_bootstrap, registry_url, server, event_type), tmp_path / "etl.log")
+    etl = EtlCommand(_env(kafka_bootstrap, registry_url, server, event_type), tmp_path / "etl.log")
     rng = random.Random(20261202)
     per_chunk = EVENTS // CHUNKS
     etl.start()
@@ -186,7 +158,8 @@ def test_two_etl_processes_share_the_load_and_one_dying_loses_nothing(
     registry_url, serializer = setup
     topic = f"ugc.{event_type}"
     env = _env(kafka_bootstrap, registry_url, server, event_type)
-    first, second = Etl(env, tmp_path / "etl-1.log"), Etl(env, tmp_path / "etl-2.log")
+    first = EtlCommand(env, tmp_path / "etl-1.log")
+    second = EtlCommand(env, tmp_path / "etl-2.log")
     first.start()
     second.start()
     try:

@@ -20,11 +20,10 @@ from registry.client.client import RegistryClient
 from registry.client.models import SchemaId, Subject
 from registry.client.serdes import AvroSerializer
 from tests.conftest import RunningRegistry
+from tests.support.etl import RunningEtl, count_rows, metric_total, wait_for
+from tests.support.events import record, schema
 from ugc.cli import main
 from ugc.process import free_port
-
-from .conftest import RunningEtl, count_rows, metric_total, wait_for
-from .events import record, schema
 
 
 def _cli(etl: RunningEtl, *args: str) -> Any:

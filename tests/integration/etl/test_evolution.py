@@ -12,9 +12,8 @@ from confluent_kafka import Producer
 from registry.client.client import RegistryClient
 from registry.client.models import CompatibilityLevel, Subject
 from registry.client.serdes import AvroSerializer
-
-from .conftest import RunningEtl, count_rows, wait_for
-from .events import record, schema
+from tests.support.etl import RunningEtl, count_rows, wait_for
+from tests.support.events import record, schema
 
 
 def test_compatible_writers_extend_the_table_and_a_breaking_one_opens_v2(

@@ -14,11 +14,10 @@ from confluent_kafka import Producer
 from registry.client.client import RegistryClient
 from registry.client.models import Subject
 from registry.client.serdes import AvroSerializer
+from tests.support.etl import RunningEtl, count_rows, metric_total, wait_for
+from tests.support.events import record, schema
 from tests.support.warehouse import WarehouseProcess
 from ugc.warehouse import connect
-
-from .conftest import RunningEtl, count_rows, metric_total, wait_for
-from .events import record, schema
 
 
 @pytest.fixture
