@@ -199,16 +199,18 @@ class Catalog:
 
     def _decide(self, schema_id: int, columns: tuple[Column, ...], seen: FirstSeen) -> str:
         event_type = event_type_of(seen.topic)
+        reasons: tuple[str, ...] = ()  # why a version was opened: the plan that opened it
         for _ in range(5):
             decided = plan(event_type, self._newest(event_type), columns)
             if not decided.alters and not decided.opens_table:
                 break
+            reasons += decided.reasons
             self._apply(decided)
         else:
             decided = plan(event_type, self._newest(event_type), columns)
         if decided.alters or decided.opens_table:
             raise RuntimeError(f"tables of {event_type} keep changing under schema {schema_id}")
-        self._record(schema_id, decided, seen)
+        self._record(schema_id, decided, seen, reasons)
         return decided.table
 
     def _apply(self, decided: Plan) -> None:
@@ -230,7 +232,9 @@ class Catalog:
             self.warehouse.command(f"ALTER TABLE {qualified} {statement}")
         self._refresh_view(decided.table.rsplit("_v", 1)[0])
 
-    def _record(self, schema_id: int, decided: Plan, seen: FirstSeen) -> None:
+    def _record(
+        self, schema_id: int, decided: Plan, seen: FirstSeen, reasons: tuple[str, ...]
+    ) -> None:
         event_type, topic = event_type_of(seen.topic), seen.topic
         partition, offset = seen.partition, seen.offset
         self.warehouse.insert_rows(
@@ -254,7 +258,7 @@ class Catalog:
                     decided.version,
                     partition,
                     offset,
-                    json.dumps({"reasons": list(decided.reasons)}),
+                    json.dumps({"reasons": list(reasons)}),
                 ]
             ],
             token=f"map/{event_type}/{schema_id}",

@@ -144,7 +144,9 @@ class Freshness:
 
 @dataclass(frozen=True)
 class SchemaTable:
-    """One decision of the ETL: the messages a writer schema wrote load into this table."""
+    """One decision of the ETL: the messages a writer schema wrote load into this table.
+    `reasons` say why it opened a new version (none when the table read the writer as it
+    was, or after adding columns)."""
 
     event_type: str
     schema_id: int
@@ -152,7 +154,19 @@ class SchemaTable:
     version: int
     first_partition: int
     first_offset: int
-    decision: str
+    reasons: tuple[str, ...]
+
+
+def decision_reasons(decision: str) -> tuple[str, ...]:
+    """The reasons in the ETL's recorded decision, `{"reasons": [...]}` (etl.tables); any
+    other text is shown whole rather than dropped."""
+    try:
+        parsed = json.loads(decision)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("reasons"), list):
+        return tuple(str(reason) for reason in parsed["reasons"])
+    return (decision,) if decision else ()
 
 
 MAP_TABLE = "_schema_tables"
@@ -303,6 +317,6 @@ class Pipeline:
             {},
         )
         return [
-            SchemaTable(str(e), int(s), str(t), int(v), int(p), int(o), str(d))
+            SchemaTable(str(e), int(s), str(t), int(v), int(p), int(o), decision_reasons(str(d)))
             for e, s, t, v, p, o, d in rows
         ]

@@ -16,12 +16,13 @@ from contracts.loading import Contract, load_contracts
 from etl.clickhouse import Warehouse
 from etl.evolution import plan
 from etl.mapping import columns_of
-from etl.tables import Catalog, create_statement
+from etl.tables import Catalog, FirstSeen, create_statement
 from registry.client.avro.parse import parse_schema
 from registry.client.client import RegistryClient
 from registry.client.models import Subject
 from registry.client.payload import to_datum
 from registry.client.serdes import AvroSerializer
+from tests.support import events
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 
@@ -116,3 +117,33 @@ def test_an_optional_array_or_map_loads_its_null_as_empty(
         f"SELECT toString(event_id), tags, counts FROM {table} ORDER BY 1"
     )
     assert rows.result_rows == [(ids[0], [], {}), (ids[1], ["a", "b"], {"k": 3})]
+
+
+def test_regression_the_map_records_why_a_breaking_writer_opened_a_new_version(
+    clickhouse_client: Client, clickhouse_database: str
+) -> None:
+    """The reasons came from the plan made after applying the decision (which asks for no
+    change, so has none): every recorded decision read `{"reasons": []}`."""
+    catalog = Catalog(Warehouse(clickhouse_client, registry_url="http://unused"),
+                      clickhouse_database)  # fmt: skip
+    catalog.start()
+    seen = FirstSeen("ugc.rated", 0, 0)
+    catalog.target(1, parse_schema(events.schema()).root, seen)
+    catalog.target(2, parse_schema(events.schema(device=True)).root, FirstSeen("ugc.rated", 0, 1))
+    catalog.target(
+        3, parse_schema(events.schema(score="string")).root, FirstSeen("ugc.rated", 0, 2)
+    )
+    rows = clickhouse_client.query(
+        f"SELECT schema_id, table, decision FROM {clickhouse_database}._schema_tables FINAL"
+        " ORDER BY schema_id"
+    ).result_rows
+    assert [(schema_id, table) for schema_id, table, _ in rows] == [
+        (1, "rated_v1"),
+        (2, "rated_v1"),
+        (3, "rated_v2"),
+    ]
+    assert [json.loads(decision)["reasons"] for _, _, decision in rows] == [
+        [],
+        [],
+        ["field 'score': column Int32 cannot take String"],
+    ]

@@ -72,14 +72,21 @@ def test_freshness_reads_the_views_of_the_event_types(
                 ("_schema_tables", "MergeTree"),
             ],
         ),
-        ("_schema_tables", [("rating", 1, "ugc.rating_v1", 1, 0, 0, "create")]),
+        (
+            "_schema_tables",
+            [
+                ("rating", 1, "rating_v1", 1, 0, 0, '{"reasons": []}'),
+                ("rating", 4, "rating_v2", 2, 0, 9, '{"reasons": ["score: int -> string"]}'),
+            ],
+        ),
         ("FROM `ugc`.`rating`$", [(12, 11, datetime(2026, 12, 2, 7, 59))]),
         ("FROM `ugc`.`rating_v1`$", [(datetime(2026, 12, 2, 8, 1),)]),
     ]
     page = client.get("/pipeline").get_data(as_text=True)
     assert '<td>ugc.rating</td><td class="num">12</td><td class="num">11</td>' in page
     assert "<td>2026-12-02 08:01:00</td><td>2026-12-02 07:59:00</td>" in page
-    assert "<td>ugc.rating_v1</td>" in page and "partition 0 offset 0" in page
+    assert "<td>rating_v1</td>" in page and "partition 0 offset 0" in page
+    assert "partition 0 offset 9</td>\n      <td>score: int -&gt; string</td>" in page
     assert "rating_v1" in page
 
 
