@@ -24,8 +24,8 @@ from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-def
 from registry.server.election import Election, ElectionConfig
 from registry.server.errors import StoreError, StoreTimeoutError
 from registry.server.high_water import HighWater, LocalHighWater
-from registry.server.log_writer import LogWriter
-from registry.server.records import Record, decode
+from registry.server.log_writer import Committed, LogWriter
+from registry.server.records import Record, StoreEvent, decode
 from registry.server.state import RegistryState
 from registry.server.store import Leader, Prepare, StoreHealth, T
 
@@ -71,6 +71,7 @@ class KafkaStore:
             state_lock=self._lock,
             state=lambda: self.state,
             wait_applied=self._wait_applied,
+            apply_committed=self._apply_committed,
             leading=lambda: self._election.leading,
         )
 
@@ -86,7 +87,10 @@ class KafkaStore:
                 "enable.auto.commit": False,
                 "isolation.level": "read_committed",
                 "enable.partition.eof": True,
-                "fetch.wait.max.ms": 20,
+                # The broker answers a waiting fetch as soon as a transaction commits
+                # (its markers move the last stable offset), so a long wait adds no
+                # latency; it only spares the broker empty fetches while nothing happens.
+                "fetch.wait.max.ms": 500,
             }
         )
         self._consumer.assign([TopicPartition(self.topic, 0, 0)])
@@ -184,12 +188,35 @@ class KafkaStore:
                     log.warning("schemas reader: %s", error.str())
                 continue
             self._reader_error = None
+            offset = message.offset() or 0
+            if offset < self._applied_end:
+                continue  # our own write, applied when it committed: skip the decoding too
             event = decode(Record(message.key() or b"", message.value()))
             with self._applied:
-                self.state.apply(event)
-                self._applied_end = (message.offset() or 0) + 1
-                self._position = max(self._position, self._applied_end)
+                self._apply_at(offset, event)
                 self._applied.notify_all()
+
+    def _apply_at(self, offset: int, event: StoreEvent) -> None:
+        """Apply the record at `offset` unless it was applied already (under the lock)."""
+        if offset < self._applied_end:
+            return
+        self.state.apply(event)
+        self._applied_end = offset + 1
+        self._position = max(self._position, self._applied_end)
+
+    def _apply_committed(self, committed: Committed) -> None:
+        """The leader's own records, applied as soon as their transaction committed.
+
+        Safe because nothing else can be in the log between what this process applied and
+        these offsets: a writer catches up before its first batch, and any other writer
+        would have had to fence our transactional ids first, failing this commit. The
+        reader skips these offsets when it gets to them (`_apply_at`)."""
+        with self._applied:
+            for offset, record in committed:
+                self._apply_at(offset, decode(record))
+            if committed:  # the commit marker follows the last record
+                self._position = max(self._position, committed[-1][0] + 2)
+            self._applied.notify_all()
 
     def _wait_applied(self, end: int) -> None:
         """Return once every record before offset `end` that exists has been applied."""

@@ -1,19 +1,24 @@
 """The leader's side of the Kafka store: appending records to `_schemas` in transactions.
 
-All registry processes on one topic share the transactional id `ugc-registry:<topic>`, so
-initialising a producer fences every other process's producer: a deposed leader that
-still tries to write cannot commit. After initialising, the writer commits a NOOP record
-and waits until its reader has applied it; from then on, as long as nobody fences it, its
+All registry processes on one topic share a small set of transactional ids
+(`transactional_ids`), and a writer initialises a producer for every one of them before
+it writes, which fences every other process's producers: a deposed leader that still
+tries to write cannot commit. After initialising, the writer commits a NOOP record and
+waits until its reader has applied it; from then on, as long as nobody fences it, its
 state holds every record of the log, and each batch it prepares is decided on the whole
 truth.
 
 Writes are group-committed: callers queue their `prepare`, and whichever caller holds the
 write lock takes every queued one, prepares them in order on a scratch copy of the state
 (each seeing the records of the ones before it), appends all their records in one
-transaction and waits until the reader has applied the last of them. A failed attempt
-drops the producer, so the next attempt starts from a fresh producer and a fresh catch-up
-and prepares again. Every exception of the Kafka client is translated here: callers get
-only domain errors.
+transaction and hands them, with the offsets Kafka gave them, to `apply_committed`, which
+applies them to the state at once (no waiting for the reader to fetch them back). The
+transactions take turns over the producers: a transactional id cannot start its next
+transaction until the coordinator has written the previous one's markers, and librdkafka
+then waits a fixed 20 ms before asking again; with the ids in rotation, each one's last
+transaction finished a few batches ago. A failed attempt drops the producers, so the
+next attempt starts from fresh producers and a fresh catch-up and prepares again. Every
+exception of the Kafka client is translated here: callers get only domain errors.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic
 
 from confluent_kafka import KafkaError, KafkaException, Producer
@@ -35,6 +42,14 @@ from registry.server.store import Prepare, T
 log = logging.getLogger(__name__)
 
 _ATTEMPTS = 6
+_ROTATION = 3  # transactional ids taking turns (see the module docstring)
+Committed = Sequence[tuple[int, Record]]  # records of a committed transaction, by offset
+
+
+def transactional_ids(topic: str) -> list[str]:
+    """The ids every registry process on `topic` uses; the first is the historical one."""
+    first = f"ugc-registry:{topic}"
+    return [first] + [f"{first}:{turn}" for turn in range(1, _ROTATION)]
 
 
 class _AttemptFailedError(Exception):
@@ -76,6 +91,7 @@ class LogWriter:
         state_lock: threading.RLock,
         state: Callable[[], RegistryState],
         wait_applied: Callable[[int], None],
+        apply_committed: Callable[[Committed], None],
         leading: Callable[[], bool],
         producer_factory: Callable[[dict[str, Any]], Producer] = Producer,
         retry_pause: float = 0.05,
@@ -86,13 +102,15 @@ class LogWriter:
         self._state_lock = state_lock
         self._state = state
         self._wait_applied = wait_applied  # returns once the reader applied up to an end
+        self._apply_committed = apply_committed  # applies our committed records at once
         self._leading = leading
         self._new_producer = producer_factory
         self._retry_pause = retry_pause
         self._write_lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending[Any]] = []
-        self._producer: Producer | None = None
+        self._producers: list[Producer] = []  # initialised and caught up; empty: start over
+        self._turn = 0
 
     def write(self, prepare: Prepare[T]) -> T:
         if not self._leading():
@@ -111,25 +129,23 @@ class LogWriter:
         return result
 
     def reset(self) -> None:
-        """Forget the producer (leadership changed): the next write initialises afresh."""
+        """Forget the producers (leadership changed): the next write initialises afresh."""
         with self._write_lock:
-            self._producer = None
+            self._drop_producers()
 
     def warm_up(self) -> None:
-        """Initialise the producer now (just elected): fences the old leader and aborts the
-        transaction it may have left open, so readers are not held back by it."""
+        """Initialise the producers now (just elected): fences the old leader and aborts the
+        transactions it may have left open, so readers are not held back by them."""
         with self._write_lock:
-            self._producer = None
+            self._drop_producers()
             try:
                 self._writer()
             except (_AttemptFailedError, StoreError) as exc:
-                log.warning("new leader could not initialise its producer yet: %s", exc)
+                log.warning("new leader could not initialise its producers yet: %s", exc)
 
     def close(self) -> None:
         with self._write_lock:
-            if self._producer is not None:
-                self._producer.flush(5.0)
-                self._producer = None
+            self._drop_producers()
 
     # --- one batch -------------------------------------------------------------------
 
@@ -145,11 +161,11 @@ class LogWriter:
                 return
             except _AttemptFailedError as exc:
                 last = exc
-                self._producer = None  # fenced, broken or unsure: start over from a catch-up
+                self._drop_producers()  # fenced, broken or unsure: start over from a catch-up
                 log.info("write to %s retried (attempt %d): %s", self.topic, attempt + 1, exc)
                 time.sleep(min(self._retry_pause * 2**attempt, 1.0))
-            except StoreError as exc:  # committed but not read back in time
-                self._producer = None
+            except StoreError as exc:  # the catch-up did not read the NOOP back in time
+                self._drop_producers()
                 for pending in batch:
                     pending.settle(exc)
                 return
@@ -163,7 +179,8 @@ class LogWriter:
         producer = self._writer()
         records = self._prepare(batch)
         if records:
-            self._wait_applied(self._commit(producer, records) + 1)
+            offsets = self._commit(producer, records)
+            self._apply_committed(list(zip(offsets, records, strict=True)))
         for pending in batch:
             pending.settle()
 
@@ -189,14 +206,21 @@ class LogWriter:
     # --- Kafka -----------------------------------------------------------------------
 
     def _writer(self) -> Producer:
-        """The transactional producer, freshly initialised and caught up if it was not."""
-        if self._producer is not None:
-            return self._producer
+        """The producer whose turn it is; first, every one initialised and caught up."""
+        if not self._producers:
+            producers = [self._initialised(tid) for tid in transactional_ids(self.topic)]
+            offsets = self._commit(producers[0], [noop_record()])
+            self._wait_applied(offsets[-1] + 1)
+            self._producers = producers
+        self._turn = (self._turn + 1) % len(self._producers)
+        return self._producers[self._turn]
+
+    def _initialised(self, transactional_id: str) -> Producer:
         try:
             producer = self._new_producer(
                 {
                     **self._common,
-                    "transactional.id": f"ugc-registry:{self.topic}",
+                    "transactional.id": transactional_id,
                     "transaction.timeout.ms": 15000,
                     "linger.ms": 0,
                     "acks": "all",
@@ -206,27 +230,36 @@ class LogWriter:
             producer.init_transactions(self.timeout)
         except (KafkaException, BufferError, SystemError) as exc:
             raise _AttemptFailedError.of(exc) from exc
-        self._wait_applied(self._commit(producer, [noop_record()]) + 1)
-        self._producer = producer
         return producer
 
-    def _commit(self, producer: Producer, records: Sequence[Record]) -> int:
-        """Append records in one transaction; return the offset of the last one."""
-        offsets: list[int] = []
+    def _drop_producers(self) -> None:
+        for producer in self._producers:
+            # Serves any delivery report still queued, so that nothing is left to purge; a
+            # producer in a fatal state may raise here, and is dropped all the same.
+            with suppress(KafkaException, BufferError, SystemError):
+                producer.flush(0)
+        self._producers = []
+
+    def _commit(self, producer: Producer, records: Sequence[Record]) -> list[int]:
+        """Append records in one transaction; return the offset of each, in order."""
+        offsets: list[int | None] = [None] * len(records)
         failures: list[str] = []
 
-        def delivered(err: KafkaError | None, message: Any) -> None:
+        def delivered(number: int, err: KafkaError | None, message: Any) -> None:
             if err is not None:
                 failures.append(err.str())
             else:
-                offsets.append(message.offset())
+                offsets[number] = message.offset()
 
         try:
             producer.begin_transaction()
-            for record in records:
-                producer.produce(self.topic, record.value, record.key, on_delivery=delivered)
+            for number, record in enumerate(records):
+                producer.produce(
+                    self.topic, record.value, record.key, on_delivery=partial(delivered, number)
+                )
             producer.flush(self.timeout)
-            if failures or len(offsets) != len(records):
+            acknowledged = [offset for offset in offsets if offset is not None]
+            if failures or len(acknowledged) != len(records):
                 raise _AttemptFailedError(
                     failures[0] if failures else "records not acknowledged in time",
                     timed_out=not failures,
@@ -234,4 +267,4 @@ class LogWriter:
             producer.commit_transaction(self.timeout)
         except (KafkaException, BufferError, SystemError) as exc:
             raise _AttemptFailedError.of(exc) from exc
-        return max(offsets)
+        return acknowledged

@@ -2,10 +2,13 @@
 (never a Python error), and concurrent writes are group-committed in log order.
 
 The producer is a fake with confluent-kafka's transactional interface; its "topic" is a
-list, and committing applies the records to the state as the reader would."""
+list, and committing applies the records to the state as the reader would (unless the
+reader is `lagging`); the writer applies its committed records itself, and the fake, like
+the store, applies each offset once."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +24,7 @@ from registry.server.errors import (
     StoreError,
     StoreTimeoutError,
 )
-from registry.server.log_writer import LogWriter
+from registry.server.log_writer import LogWriter, transactional_ids
 from registry.server.records import Record, SchemaWritten, decode, schema_record
 from registry.server.state import RegistryState
 
@@ -38,26 +41,43 @@ class FakeMessage:
 class FakeKafka:
     """One partition, the reader's state, and failures to inject at `flush`."""
 
-    log: list[Record] = field(default_factory=list)
+    log: list[tuple[str, Record]] = field(default_factory=list)  # (transactional id, record)
     transactions: list[int] = field(default_factory=list)  # records per committed transaction
     state: RegistryState = field(default_factory=RegistryState)
     lock: threading.RLock = field(default_factory=threading.RLock)
     flush_failures: list[BaseException] = field(default_factory=list)
     producers: int = 0
+    transactional_ids: list[str] = field(default_factory=list)
     commit_gate: threading.Event | None = None
+    lagging: bool = False  # the reader has not fetched anything committed yet
+    applied_end: int = 0
 
     def producer(self, config: dict[str, Any]) -> FakeProducer:
-        assert config["transactional.id"].startswith("ugc-registry:")
+        self.transactional_ids.append(config["transactional.id"])
         self.producers += 1
-        return FakeProducer(self)
+        return FakeProducer(self, config["transactional.id"])
+
+    def apply(self, offset: int, record: Record) -> None:
+        with self.lock:
+            if offset >= self.applied_end:
+                self.state.apply(decode(record))
+                self.applied_end = offset + 1
 
     def wait_applied(self, end: int) -> None:
         assert len(self.log) >= end, "the writer waited for an offset nobody wrote"
+        for offset in range(self.applied_end, end):
+            self.apply(offset, self.log[offset][1])
+
+    def apply_committed(self, committed: Sequence[tuple[int, Record]]) -> None:
+        for offset, record in committed:
+            assert self.log[offset][1] == record, "applied at an offset it was not written at"
+            self.apply(offset, record)
 
 
 class FakeProducer:
-    def __init__(self, kafka: FakeKafka) -> None:
+    def __init__(self, kafka: FakeKafka, transactional_id: str) -> None:
         self.kafka = kafka
+        self.transactional_id = transactional_id
         self.pending: list[tuple[Record, Any]] = []
 
     def init_transactions(self, timeout: float) -> None:
@@ -80,9 +100,11 @@ class FakeProducer:
         if self.kafka.commit_gate is not None:
             self.kafka.commit_gate.wait(10)
         with self.kafka.lock:
-            for record, _ in self.pending:
-                self.kafka.log.append(record)
-                self.kafka.state.apply(decode(record))
+            start = len(self.kafka.log)
+            self.kafka.log += [(self.transactional_id, record) for record, _ in self.pending]
+            if not self.kafka.lagging:
+                for offset in range(start, len(self.kafka.log)):
+                    self.kafka.apply(offset, self.kafka.log[offset][1])
             self.kafka.transactions.append(len(self.pending))
 
     def abort_transaction(self, timeout: float) -> None:
@@ -97,6 +119,7 @@ def make_writer(kafka: FakeKafka, leading: bool = True) -> LogWriter:
         state_lock=kafka.lock,
         state=lambda: kafka.state,
         wait_applied=kafka.wait_applied,
+        apply_committed=kafka.apply_committed,
         leading=lambda: leading,
         producer_factory=kafka.producer,  # type: ignore[arg-type]
         retry_pause=0.0,
@@ -133,8 +156,9 @@ def test_regression_system_error_from_flush_after_fencing_is_retried_on_a_fresh_
     )
     writer = make_writer(kafka)
     assert writer.write(new_schema("s")) == 1
-    assert kafka.producers == 2  # the broken one was dropped
-    assert [decode(r) for r in kafka.log].count(decode(kafka.log[-1])) == 1
+    rotation = len(transactional_ids("_schemas"))
+    assert kafka.producers == 2 * rotation  # the broken ones were dropped
+    assert [decode(r) for _, r in kafka.log].count(decode(kafka.log[-1][1])) == 1
     assert kafka.state.subjects[Subject("s")][Version(1)].schema_id == 1
 
 
@@ -200,3 +224,27 @@ def test_a_process_that_does_not_lead_refuses_to_write() -> None:
     with pytest.raises(NotLeaderError):
         make_writer(kafka, leading=False).write(new_schema("s"))
     assert kafka.log == [] and kafka.producers == 0
+
+
+def test_a_committed_write_is_in_the_state_when_it_answers_without_waiting_for_the_reader() -> None:
+    kafka = FakeKafka()
+    writer = make_writer(kafka)
+    writer.write(lambda state: ([], None))
+    kafka.lagging = True
+    assert writer.write(new_schema("s")) == 1
+    assert writer.write(new_schema("s")) == 2
+    assert sorted(kafka.state.subjects[Subject("s")]) == [1, 2]
+    assert kafka.applied_end == len(kafka.log)
+
+
+def test_every_transactional_id_is_initialised_before_the_first_write_and_they_take_turns() -> None:
+    kafka = FakeKafka()
+    writer = make_writer(kafka)
+    ids = transactional_ids("_schemas")
+    assert ids[0] == "ugc-registry:_schemas" and len(set(ids)) == len(ids) > 1
+    for number in range(2 * len(ids)):
+        writer.write(new_schema(f"s{number}"))
+    assert kafka.transactional_ids == ids  # all of them fenced before anything was written
+    writers = [tid for tid, _ in kafka.log[1:]]  # after the catch-up NOOP
+    assert all(a != b for a, b in itertools.pairwise(writers))
+    assert set(writers) == set(ids)
