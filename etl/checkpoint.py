@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from confluent_kafka import TopicPartition
 
-from etl.batch import KafkaMessage, PartitionBatch
+from etl.batch import Batches, ConsumedMessage, KafkaMessage, PartitionBatch
 from etl.dead_letter import DeadLetterWriter
 from etl.errors import BackpressureError
 from etl.sink import Sink, WriteResult
@@ -98,7 +98,7 @@ class Checkpoint:
         self.max_rows = max_rows
         self.max_seconds = max_seconds
         self.clock = clock
-        self.batches: dict[PartitionKey, PartitionBatch] = {}
+        self.batches = Batches()
         self.offsets = Offsets()
         self._opened: float | None = None
 
@@ -110,6 +110,13 @@ class Checkpoint:
         batch.add(message)
         if self._opened is None:
             self._opened = self.clock()
+
+    def add_all(self, messages: Iterable[ConsumedMessage]) -> list[ConsumedMessage]:
+        """Add a consumed chunk; return the messages that carry an error instead of data."""
+        failed = self.batches.add_all(messages, self.clock)
+        if self._opened is None and self.batches:
+            self._opened = self.clock()
+        return failed
 
     def due(self) -> bool:
         if not self.batches:

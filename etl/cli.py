@@ -7,6 +7,7 @@ Exit codes as for every `ugc` command: 0 ok, 1 a service unreachable or a failed
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import signal
 import threading
@@ -22,6 +23,17 @@ from ugc.errors import UgcError
 @click.group("etl")
 def etl_group() -> None:
     """The ETL: Kafka event topics -> versioned ClickHouse tables and one view per type."""
+
+
+def _spare_the_collector() -> None:
+    """Keep the cyclic garbage collector off the per-message path. Each consumed message is
+    a GC-tracked object, so full collections kept walking everything start-up imported:
+    they took about a third of the ETL's CPU (perf, 1M messages). Nothing the loop makes
+    holds a cycle that must be freed promptly; the start-up objects are frozen out of
+    collection and collections run 100 times less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(70_000, 10, 10)
 
 
 @etl_group.command("run")
@@ -51,6 +63,7 @@ def run(port: int | None) -> None:
     server = serve(process.metrics, process.loop.health, settings.etl_host, settings.etl_port)
     if stop.is_set():
         process.loop.stop()
+    _spare_the_collector()
     try:
         process.loop.run()
     finally:

@@ -132,6 +132,9 @@ class Warehouse:
             "insert_deduplicate": 1,
             "insert_deduplication_token": token,
             "max_threads": 1,  # one stream: rowNumberInAllBlocks follows the stage's order
+            # The view reads FINAL, so collapsing duplicates at insert is wasted work: it
+            # halved ClickHouse's own AvroConfluent load into this table (measured).
+            "optimize_on_insert": 0,
         }
         try:
             self.client.command(

@@ -92,13 +92,11 @@ class EtlLoop:
 
     def _poll_once(self) -> None:
         self._resume_due()
-        for message in self.consumer.consume(_CHUNK, 0.1):
+        for message in self.checkpoint.add_all(self.consumer.consume(_CHUNK, 0.1)):
             error = message.error()
-            if error is None:
-                self.checkpoint.add(message)
-            elif error.fatal():
+            if error.fatal():
                 raise KafkaException(error)
-            elif error.code() != KafkaError._PARTITION_EOF:
+            if error.code() != KafkaError._PARTITION_EOF:
                 log.warning("consumer: %s", error)
         if self._in_flight is not None and self._in_flight.done():
             self._settle()  # act on a finished write now: a failed one must be sought back

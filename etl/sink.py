@@ -112,7 +112,7 @@ class WarehouseSink:
     def _write_run(self, batch: PartitionBatch, run: Run, result: WriteResult) -> None:
         if run.schema_id is None:
             poison = Poison(Reason.WIRE, run.wire_error or "not Confluent-framed")
-            result.dead.append(DeadMessage(batch.messages[run.start], poison, None))
+            result.dead.append(DeadMessage(batch.message(run.start), poison, None))
             return
         try:
             writer = self._writer(run.schema_id)
@@ -123,7 +123,7 @@ class WarehouseSink:
             if not isinstance(outcome, Poison):
                 raise outcome from exc
             result.dead.extend(
-                DeadMessage(batch.messages[i], outcome, run.schema_id)
+                DeadMessage(batch.message(i), outcome, run.schema_id)
                 for i in range(run.start, run.stop)
             )
             return
@@ -195,7 +195,7 @@ class WarehouseSink:
     ) -> int:
         """One fast-path insert of messages[indexes]; the number of bytes loaded."""
         first, last = batch.offsets[indexes[0]], batch.offsets[indexes[-1]]
-        values = b"".join(batch.values[i] for i in indexes)
+        values = b"".join(batch.values[indexes.start : indexes.stop])
         self.warehouse.insert_framed(
             target.table,
             target.columns,
@@ -228,7 +228,7 @@ class WarehouseSink:
                 good.append(i)
             except DeserializationError as exc:
                 poison = Poison(Reason(exc.failure.value), str(exc))
-                result.dead.append(DeadMessage(batch.messages[i], poison, schema_id))
+                result.dead.append(DeadMessage(batch.message(i), poison, schema_id))
         for piece in _consecutive(batch.offsets, good):
             self._bisect(batch, schema_id, target, piece, result)
 
@@ -245,7 +245,7 @@ class WarehouseSink:
         except WarehouseRejectedError as exc:
             if len(indexes) == 1:
                 poison = Poison(Reason.WAREHOUSE_REJECTED, str(exc))
-                result.dead.append(DeadMessage(batch.messages[indexes[0]], poison, schema_id))
+                result.dead.append(DeadMessage(batch.message(indexes[0]), poison, schema_id))
                 return
             middle = len(indexes) // 2
             self._bisect(batch, schema_id, target, indexes[:middle], result)
@@ -268,7 +268,7 @@ class WarehouseSink:
                 record = _decode(batch.values[i], writer.parsed, schema_id)
             except DeserializationError as exc:
                 poison = Poison(Reason(exc.failure.value), str(exc))
-                result.dead.append(DeadMessage(batch.messages[i], poison, schema_id))
+                result.dead.append(DeadMessage(batch.message(i), poison, schema_id))
                 continue
             rows.append((i, _row(record, target.columns, schema_id, batch, i)))
         self._insert_rows(batch, schema_id, target, rows, result)
@@ -291,7 +291,7 @@ class WarehouseSink:
         except WarehouseRejectedError as exc:
             if len(rows) == 1:
                 poison = Poison(Reason.WAREHOUSE_REJECTED, str(exc))
-                result.dead.append(DeadMessage(batch.messages[rows[0][0]], poison, schema_id))
+                result.dead.append(DeadMessage(batch.message(rows[0][0]), poison, schema_id))
                 return
             middle = len(rows) // 2
             self._insert_rows(batch, schema_id, target, rows[:middle], result)

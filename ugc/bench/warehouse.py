@@ -43,7 +43,6 @@ from urllib.parse import urlencode, urlsplit
 import click
 import fastavro
 import httpx
-from chdb.state.sqlitelike import Connection
 from clickhouse_connect.driver.client import Client
 from werkzeug.serving import make_server
 
@@ -258,6 +257,10 @@ def measure(rows: int, repeat: int, work: Path) -> dict[str, float]:
         ).json()["id"]
         data = framed_rows(schema_id, rows)
         local = connect(f"chdb://{work / 'inprocess' / 'clickhouse'}", role="bench")
+        # Imported here: chdb (with pyarrow and numpy) costs every `ugc` process ~250 MB of
+        # RSS, the ETL's included, when the command group imports it at start.
+        from chdb.state.sqlitelike import Connection
+
         raw = Connection(str(work / "inprocess" / "clickhouse"))
         remote: Client = connect(url, role="bench")
         for client in (local, remote):

@@ -39,8 +39,8 @@ class FakeMessage:
     def value(self) -> bytes | None:
         return self._value
 
-    def timestamp(self) -> tuple[int, int]:
-        return (0, 0)
+    def error(self) -> None:
+        return None
 
     def headers(self) -> list[tuple[str, bytes]] | None:
         return None

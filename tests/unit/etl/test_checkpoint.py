@@ -46,7 +46,7 @@ def test_dead_letters_are_acknowledged_before_the_commit() -> None:
     class PoisonSink(RecordingSink):
         def write(self, batch):  # type: ignore[no-untyped-def]
             poison = Poison(Reason.BAD_BODY, "truncated")
-            return WriteResult(dead=[DeadMessage(batch.messages[0], poison, 1)])
+            return WriteResult(dead=[DeadMessage(batch.message(0), poison, 1)])
 
     point = checkpoint(journal, PoisonSink(journal))
     fill(point, "ugc.a", 0, range(0, 1))
@@ -60,7 +60,7 @@ def test_a_dead_letter_kafka_refuses_blocks_the_commit() -> None:
     class PoisonSink(RecordingSink):
         def write(self, batch):  # type: ignore[no-untyped-def]
             poison = Poison(Reason.BAD_BODY, "truncated")
-            return WriteResult(dead=[DeadMessage(batch.messages[0], poison, 1)])
+            return WriteResult(dead=[DeadMessage(batch.message(0), poison, 1)])
 
     point = checkpoint(journal, PoisonSink(journal), fail_dlq=True)
     fill(point, "ugc.a", 0, range(8, 9))
