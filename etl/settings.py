@@ -18,7 +18,7 @@ class EtlSettings(KafkaClientSettings, RegistryClientSettings):
     # Event topics are ugc.<event_type>; new ones are picked up within the metadata refresh.
     etl_topic_pattern: str = r"^ugc\.[a-z][a-z0-9_]*$"
     etl_dead_letter_topic: str = "ugc-etl.dead-letters"
-    etl_batch_rows: int = 50_000
+    etl_batch_rows: int = 100_000  # per partition; bigger parts, fewer merges (measured)
     etl_batch_seconds: float = 1.0
     etl_fetch_queue_kbytes: int = 8_192
     # The registry URL as ClickHouse reaches it (AvroConfluent fetches schemas itself).

@@ -6,13 +6,16 @@ this process, and says which), fills a topic with `--events` film_progress event
 the real serializer (`registry.client.serdes.AvroSerializer`), then measures:
 
 - (a) the raw consume rate of that topic with confluent-kafka and no processing (Kafka's
-  ceiling);
+  ceiling), with the fetch settings that consumed fastest here (`RAW_CONSUMER`);
 - (b) ClickHouse's own AvroConfluent reader loading the same framed values from a file into
-  the same table, in process (the warehouse's ceiling);
+  the same table, in process (the warehouse's ceiling), with the insert settings that loaded
+  fastest here (`READER_SETTINGS`);
 - (c) `ugc etl run` end to end, from partition assignment until the last row is counted in
   the warehouse; its peak RSS (VmHWM);
 - the end-to-end lag p99 (occurred_at, set at produce time → `_loaded_at`) while events
-  arrive at a steady rate with the ETL running.
+  arrive at a steady rate with the ETL running;
+- what deduplication costs a reader: a count per film over every row, through the view
+  (`FINAL`) and from the table itself, through the warehouse server.
 
 Figures come from one run on a shared machine: other processes compete for the cores.
 """
@@ -60,6 +63,21 @@ EVENT_TYPE = "bench_progress"
 TOPIC = f"ugc.{EVENT_TYPE}"
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 TARGET_RATIO, TARGET_RATE, TARGET_RSS_MB = 0.5, 300_000, 500
+FILMS = 10_000  # events spread over this many films (a count per film is a typical query)
+# Measured on this machine (1M events, 3 partitions): librdkafka's defaults consumed ~160k
+# msg/s, held back by the 1 s pause after a full prefetch queue; with these ~500k.
+RAW_CONSUMER = {
+    "fetch.queue.backoff.ms": 5,
+    "max.partition.fetch.bytes": 8 << 20,
+    "queued.max.messages.kbytes": 16_384,
+}
+# The defaults loaded ~155k rows/s: collapsing replaced rows at insert (the view reads
+# FINAL anyway) and sorting one 1M-row block; with these 400-590k.
+READER_SETTINGS = {
+    "optimize_on_insert": 0,
+    "max_insert_block_size": 100_000,
+    "min_insert_block_size_rows": 100_000,
+}
 
 
 @dataclass
@@ -110,6 +128,11 @@ def bench_etl(
             f"{lag_p99 * 1000:,.0f} ms"
         )
         click.echo(f"ETL peak RSS: {rss_mb:,.0f} MB (target < {TARGET_RSS_MB} MB)")
+        view, table = _final_cost(setup)
+        click.echo(
+            f"count per film over every row: view (FINAL) {view * 1000:,.0f} ms, "
+            f"table {table * 1000:,.0f} ms ({view / table:.1f}x)"
+        )
 
 
 @contextlib.contextmanager
@@ -179,7 +202,9 @@ def _start_warehouse(tmp: Path) -> tuple[ManagedProcess, str] | None:
     raise SetupError(f"the warehouse server did not start; see {server.log_file}")
 
 
-def _record(rng: random.Random, now: datetime.datetime) -> dict[str, Any]:
+def _record(
+    rng: random.Random, now: datetime.datetime, films: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "user_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -193,7 +218,9 @@ def _record(rng: random.Random, now: datetime.datetime) -> dict[str, Any]:
             "locale": "ru-RU",
             "session_id": None,
         },
-        "film_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "film_id": rng.choice(films)
+        if films
+        else str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "position_ms": rng.randrange(0, 7_200_000),
         "duration_ms": 7_260_000,
     }
@@ -218,8 +245,9 @@ def _fill(setup: Setup, events: int, values_file: Path) -> int:
         serializer = AvroSerializer(registry)
         producer = _producer(setup.bootstrap)
         now = datetime.datetime.now(datetime.UTC)
+        films = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(FILMS)]
         for n in range(events):
-            record = _record(rng, now)
+            record = _record(rng, now, films)
             value = serializer.serialize(TOPIC, record)
             out.write(value)
             size += len(value)
@@ -243,6 +271,7 @@ def _raw_consume(bootstrap: str, events: int) -> float:
             "group.id": f"raw-{uuid.uuid4()}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
+            **RAW_CONSUMER,
         }
     )
     consumer.subscribe([TOPIC])
@@ -268,7 +297,7 @@ def _clickhouse_reader(setup: Setup, values_file: Path, events: int) -> float:
     client.command(
         f"INSERT INTO bench_b.{EVENT_TYPE}_v1 ({names}) FROM INFILE '{values_file}'"
         " FORMAT AvroConfluent",
-        settings={"format_avro_schema_registry_url": setup.registry_url},
+        settings={"format_avro_schema_registry_url": setup.registry_url, **READER_SETTINGS},
     )
     elapsed = time.perf_counter() - started
     loaded = _scalar(client, f"SELECT count() FROM bench_b.{EVENT_TYPE}_v1")
@@ -374,6 +403,21 @@ def _lag_p99(
         f"FROM {table} WHERE occurred_at >= fromUnixTimestamp64Milli(toInt64({since_ms}), 'UTC')",
     )
     return p99 / 1000
+
+
+def _final_cost(setup: Setup, tries: int = 3) -> tuple[float, float]:
+    """Best-of-`tries` seconds of a count per film through the view and from the table."""
+    client = connect(setup.server_dsn or "", role="bench")
+    seconds = []
+    for source in (f"bench_c.{EVENT_TYPE}", f"bench_c.{EVENT_TYPE}_v1"):
+        sql = f"SELECT film_id, count() FROM {source} GROUP BY film_id"
+        best = float("inf")
+        for _ in range(tries):
+            started = time.perf_counter()
+            client.query(sql)
+            best = min(best, time.perf_counter() - started)
+        seconds.append(best)
+    return seconds[0], seconds[1]
 
 
 def _scalar(client: Client, sql: str) -> int:
