@@ -123,10 +123,19 @@ def _register_context(app: Flask, settings: ConsoleSettings) -> None:
 
     @app.template_filter("when")
     def when(timestamp_ms: int | None) -> str:
+        """A Kafka timestamp (epoch milliseconds), in UTC."""
         if timestamp_ms is None:
             return "-"
-        moment = datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC)
-        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+        return moment(datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC))
+
+    @app.template_filter("moment")
+    def moment(value: datetime | None) -> str:
+        """A time read from ClickHouse, in UTC; a naive one is UTC already (the warehouse's
+        columns are DateTime64(3, 'UTC'))."""
+        if value is None:
+            return "-"
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
 
 
 def _error_page(error: errors.ConsoleError) -> tuple[str, int]:

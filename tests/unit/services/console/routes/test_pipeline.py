@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from flask.testing import FlaskClient
 
@@ -9,6 +9,7 @@ from tests.unit.services.console.conftest import TOPIC, FakeWarehouse, csrf_of, 
 from tests.unit.services.console.fakes import FakeCluster
 
 DLQ = "ugc-etl.dead-letters"
+MSK = timezone(timedelta(hours=3))
 
 
 def _letter(cluster: FakeCluster, reason: str, source_offset: int, value: bytes) -> None:
@@ -79,12 +80,13 @@ def test_freshness_reads_the_views_of_the_event_types(
                 ("rating", 4, "rating_v2", 2, 0, 9, '{"reasons": ["score: int -> string"]}'),
             ],
         ),
-        ("FROM `ugc`.`rating`$", [(12, 11, datetime(2026, 12, 2, 7, 59))]),
+        # occurred_at as a server in another zone would send it, loaded_at naive (UTC)
+        ("FROM `ugc`.`rating`$", [(12, 11, datetime(2026, 12, 2, 10, 59, tzinfo=MSK))]),
         ("FROM `ugc`.`rating_v1`$", [(datetime(2026, 12, 2, 8, 1),)]),
     ]
     page = client.get("/pipeline").get_data(as_text=True)
     assert '<td>ugc.rating</td><td class="num">12</td><td class="num">11</td>' in page
-    assert "<td>2026-12-02 08:01:00</td><td>2026-12-02 07:59:00</td>" in page
+    assert "<td>2026-12-02 08:01:00.000 UTC</td><td>2026-12-02 07:59:00.000 UTC</td>" in page
     assert "<td>rating_v1</td>" in page and "partition 0 offset 0" in page
     assert "partition 0 offset 9</td>\n      <td>score: int -&gt; string</td>" in page
     assert "rating_v1" in page
