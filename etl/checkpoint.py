@@ -23,7 +23,7 @@ from typing import Literal, Protocol
 
 from confluent_kafka import TopicPartition
 
-from etl.batch import Batches, ConsumedMessage, KafkaMessage, PartitionBatch
+from etl.batch import Batches, ConsumedMessage, PartitionBatch
 from etl.dead_letter import DeadLetterWriter
 from etl.errors import BackpressureError
 from etl.sink import Sink, WriteResult
@@ -101,15 +101,6 @@ class Checkpoint:
         self.batches = Batches()
         self.offsets = Offsets()
         self._opened: float | None = None
-
-    def add(self, message: KafkaMessage) -> None:
-        key = (message.topic() or "", message.partition() or 0)
-        batch = self.batches.get(key)
-        if batch is None:
-            batch = self.batches[key] = PartitionBatch(key[0], key[1], started=self.clock())
-        batch.add(message)
-        if self._opened is None:
-            self._opened = self.clock()
 
     def add_all(self, messages: Iterable[ConsumedMessage]) -> list[ConsumedMessage]:
         """Add a consumed chunk; return the messages that carry an error instead of data."""

@@ -20,7 +20,7 @@ def checkpoint(journal: list[str], sink: RecordingSink, *, fail_dlq: bool = Fals
 
 def fill(point: Checkpoint, topic: str, partition: int, offsets: range) -> None:
     for offset in offsets:
-        point.add(FakeMessage(topic, partition, offset, framed(1)))
+        assert point.add_all([FakeMessage(topic, partition, offset, framed(1))]) == []
 
 
 def test_batches_are_written_before_their_next_offsets_are_committed() -> None:
