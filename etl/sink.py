@@ -83,6 +83,9 @@ class WarehouseSink:
         self.registry = registry
         self._writers: dict[int, WriterSchema] = {}
         self._fresh: set[tuple[str, int]] = set()
+        # Per partition read again: offsets some table already holds, until a batch passes
+        # the last of them (a dead owner may have loaded further than one batch reaches).
+        self._loaded: dict[tuple[str, int], tuple[set[int], int]] = {}
 
     def restart(self, topic: str, partition: int) -> None:
         """The partition is read again from its committed offset."""
@@ -93,17 +96,24 @@ class WarehouseSink:
         key = (batch.topic, batch.partition)
         if key in self._fresh and len(batch):
             loaded = self.catalog.loaded_offsets(batch.topic, batch.partition, batch.first_offset)
+            self._loaded.pop(key, None)
             if loaded:
-                before = len(batch)
-                batch.drop(lambda offset: offset not in loaded)
-                result.skipped = before - len(batch)
+                self._loaded[key] = (loaded, max(loaded))
+        if key in self._loaded and len(batch):
+            loaded, last_loaded = self._loaded[key]
+            first, before = batch.first_offset, len(batch)
+            batch.drop(lambda offset: offset not in loaded)
+            result.skipped = before - len(batch)
+            if result.skipped:
                 log.info(
                     "%s[%d]: %d messages from offset %d were loaded before; skipped",
                     batch.topic,
                     batch.partition,
                     result.skipped,
-                    batch.first_offset,
+                    first,
                 )
+            if batch.last_offset >= last_loaded:
+                del self._loaded[key]
         for run in batch.runs():
             self._write_run(batch, run, result)
         self._fresh.discard(key)
