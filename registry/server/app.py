@@ -154,7 +154,7 @@ def _register_error_handlers(app: Flask, forwarder: Forwarder) -> None:
 
     @app.errorhandler(errors.RegistryServerError)
     def domain_error(error: errors.RegistryServerError) -> Response:
-        code = errors.http_answer(error)
+        code = error.code
         response = answer({"error_code": code.value, "message": error.message}, code.status)
         if code is ErrorCode.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Basic realm="schema-registry"'

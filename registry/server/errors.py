@@ -28,17 +28,22 @@
         └── LeaderUnknownError               500 50004
             └── NotLeaderError               500 50004 (the app forwards the request instead)
 
-Nothing here knows about Flask; `registry.server.app` registers one handler that looks the
-class up in `HTTP_ANSWERS`.
+Each class carries its code (`code`); nothing here knows about Flask, and
+`registry.server.app` registers one handler that answers with it.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from registry.client.errors import ErrorCode
 
 
 class RegistryServerError(Exception):
-    """Base of every error the registry answers with a JSON error body."""
+    """Base of every error the registry answers with a JSON error body: `code` is its
+    Confluent error code (whose `status` is the HTTP status)."""
+
+    code: ClassVar[ErrorCode] = ErrorCode.STORE_ERROR
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -50,42 +55,44 @@ class NotFoundError(RegistryServerError):
 
 
 class SubjectNotFoundError(NotFoundError):
-    pass
+    code = ErrorCode.SUBJECT_NOT_FOUND
 
 
 class VersionNotFoundError(NotFoundError):
-    pass
+    code = ErrorCode.VERSION_NOT_FOUND
 
 
 class SchemaNotFoundError(NotFoundError):
-    pass
+    code = ErrorCode.SCHEMA_NOT_FOUND
 
 
 class SubjectSoftDeletedError(NotFoundError):
-    pass
+    code = ErrorCode.SUBJECT_SOFT_DELETED
 
 
 class SubjectNotSoftDeletedError(NotFoundError):
-    pass
+    code = ErrorCode.SUBJECT_NOT_SOFT_DELETED
 
 
 class VersionSoftDeletedError(NotFoundError):
-    pass
+    code = ErrorCode.VERSION_SOFT_DELETED
 
 
 class VersionNotSoftDeletedError(NotFoundError):
-    pass
+    code = ErrorCode.VERSION_NOT_SOFT_DELETED
 
 
 class SubjectLevelCompatibilityNotFoundError(NotFoundError):
-    pass
+    code = ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED
 
 
 class SubjectLevelModeNotFoundError(NotFoundError):
-    pass
+    code = ErrorCode.SUBJECT_MODE_NOT_CONFIGURED
 
 
 class IncompatibleSchemaError(RegistryServerError):
+    code = ErrorCode.INCOMPATIBLE_SCHEMA
+
     def __init__(self, message: str, messages: list[str]) -> None:
         super().__init__(message)
         self.messages = messages
@@ -96,85 +103,56 @@ class UnprocessableError(RegistryServerError):
 
 
 class InvalidSchemaError(UnprocessableError):
-    pass
+    code = ErrorCode.INVALID_SCHEMA
 
 
 class InvalidVersionError(UnprocessableError):
-    pass
+    code = ErrorCode.INVALID_VERSION
 
 
 class InvalidCompatibilityLevelError(UnprocessableError):
-    pass
+    code = ErrorCode.INVALID_COMPATIBILITY_LEVEL
 
 
 class InvalidModeError(UnprocessableError):
-    pass
+    code = ErrorCode.INVALID_MODE
 
 
 class OperationNotPermittedError(UnprocessableError):
-    pass
+    code = ErrorCode.OPERATION_NOT_PERMITTED
 
 
 class ReferenceExistsError(UnprocessableError):
-    pass
+    code = ErrorCode.REFERENCE_EXISTS
 
 
 class InvalidSubjectError(UnprocessableError):
-    pass
+    code = ErrorCode.INVALID_SUBJECT
 
 
 class UnauthorizedError(RegistryServerError):
-    pass
+    code = ErrorCode.UNAUTHORIZED
 
 
 class StoreError(RegistryServerError):
-    pass
+    code = ErrorCode.STORE_ERROR
 
 
 class StoreTimeoutError(StoreError):
-    pass
+    code = ErrorCode.STORE_TIMEOUT
 
 
 class ForwardingError(StoreError):
     """A follower could not get a write through to the leader."""
 
+    code = ErrorCode.FORWARDING_ERROR
+
 
 class LeaderUnknownError(StoreError):
     """No registry process leads (an election is under way, or none is eligible)."""
 
+    code = ErrorCode.UNKNOWN_LEADER
+
 
 class NotLeaderError(LeaderUnknownError):
     """This process may not write; the request belongs to the leader."""
-
-
-HTTP_ANSWERS: dict[type[RegistryServerError], ErrorCode] = {
-    SubjectNotFoundError: ErrorCode.SUBJECT_NOT_FOUND,
-    VersionNotFoundError: ErrorCode.VERSION_NOT_FOUND,
-    SchemaNotFoundError: ErrorCode.SCHEMA_NOT_FOUND,
-    SubjectSoftDeletedError: ErrorCode.SUBJECT_SOFT_DELETED,
-    SubjectNotSoftDeletedError: ErrorCode.SUBJECT_NOT_SOFT_DELETED,
-    VersionSoftDeletedError: ErrorCode.VERSION_SOFT_DELETED,
-    VersionNotSoftDeletedError: ErrorCode.VERSION_NOT_SOFT_DELETED,
-    SubjectLevelCompatibilityNotFoundError: ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
-    SubjectLevelModeNotFoundError: ErrorCode.SUBJECT_MODE_NOT_CONFIGURED,
-    IncompatibleSchemaError: ErrorCode.INCOMPATIBLE_SCHEMA,
-    InvalidSchemaError: ErrorCode.INVALID_SCHEMA,
-    InvalidVersionError: ErrorCode.INVALID_VERSION,
-    InvalidCompatibilityLevelError: ErrorCode.INVALID_COMPATIBILITY_LEVEL,
-    InvalidModeError: ErrorCode.INVALID_MODE,
-    OperationNotPermittedError: ErrorCode.OPERATION_NOT_PERMITTED,
-    ReferenceExistsError: ErrorCode.REFERENCE_EXISTS,
-    InvalidSubjectError: ErrorCode.INVALID_SUBJECT,
-    UnauthorizedError: ErrorCode.UNAUTHORIZED,
-    StoreError: ErrorCode.STORE_ERROR,
-    StoreTimeoutError: ErrorCode.STORE_TIMEOUT,
-    ForwardingError: ErrorCode.FORWARDING_ERROR,
-    LeaderUnknownError: ErrorCode.UNKNOWN_LEADER,
-    NotLeaderError: ErrorCode.UNKNOWN_LEADER,
-}
-
-
-def http_answer(error: RegistryServerError) -> ErrorCode:
-    """The error_code of an error (its `status` is the HTTP status); a class left out of
-    the table, which a test forbids, answers as a store error."""
-    return HTTP_ANSWERS.get(type(error), ErrorCode.STORE_ERROR)
