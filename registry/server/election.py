@@ -104,6 +104,7 @@ class Election:
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
+        self._admin = None  # an AdminClient has no close(): dropping the last reference is it
         self._set_leading(False)
 
     def _run(self) -> None:

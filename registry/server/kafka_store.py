@@ -61,6 +61,7 @@ class KafkaStore:
         self._thread: threading.Thread | None = None
         self._watermarks: Consumer | None = None
         self._watermark_lock = threading.Lock()
+        self._leadership_threads: list[threading.Thread] = []
         self._election = Election(
             self._common, topic, election or ElectionConfig(), on_change=self._leadership
         )
@@ -108,15 +109,26 @@ class KafkaStore:
             log.info("registry leader: %s", "this process" if leader.is_self else leader.url)
 
     def close(self) -> None:
+        """Leave the election, stop writing, stop reading; every Kafka client is closed.
+
+        Stopping comes first: it wakes any wait for the reader (a warm-up's catch-up), so
+        nothing here waits longer than one Kafka call of the leader's writer."""
+        with self._applied:
+            self._stopping.set()
+            self._applied.notify_all()
         self._election.close()
-        self._stopping.set()
+        self._writer.close()
+        for thread in self._leadership_threads:
+            thread.join(self.timeout)
         if self._thread is not None:
             self._thread.join(5.0)
         if self._consumer is not None:
             self._consumer.close()
-        if self._watermarks is not None:
-            self._watermarks.close()
-        self._writer.close()
+            self._consumer = None
+        with self._watermark_lock:
+            if self._watermarks is not None:
+                self._watermarks.close()
+                self._watermarks = None
 
     def _ensure_topics(self) -> None:
         admin = AdminClient(self._common)
@@ -153,11 +165,16 @@ class KafkaStore:
     # --- leadership ------------------------------------------------------------------
 
     def _leadership(self, leading: bool) -> None:
-        if leading:
-            # Not on the election's thread: initialising may take a while.
-            threading.Thread(target=self._writer.warm_up, name="leader-warm-up").start()
-        else:
-            threading.Thread(target=self._writer.reset, name="leader-reset").start()
+        # Not on the election's thread: initialising may take a while. `close` joins them.
+        target, name = (
+            (self._writer.warm_up, "leader-warm-up")
+            if leading
+            else (self._writer.reset, "leader-reset")
+        )
+        thread = threading.Thread(target=target, name=name)
+        self._leadership_threads = [t for t in self._leadership_threads if t.is_alive()]
+        self._leadership_threads.append(thread)
+        thread.start()
 
     def leader(self, *, refresh: bool = False) -> Leader:
         return self._election.leader(refresh=refresh)
@@ -225,6 +242,8 @@ class KafkaStore:
         deadline = time.monotonic() + self.timeout
         with self._applied:
             while self._applied_end < end:
+                if self._stopping.is_set():
+                    raise StoreError(f"the registry is closing; {self.topic} is no longer read")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise StoreTimeoutError(

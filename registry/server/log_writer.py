@@ -19,6 +19,12 @@ then waits a fixed 20 ms before asking again; with the ids in rotation, each one
 transaction finished a few batches ago. A failed attempt drops the producers, so the
 next attempt starts from fresh producers and a fresh catch-up and prepares again. Every
 exception of the Kafka client is translated here: callers get only domain errors.
+
+Producers are only ever touched by the thread holding the write lock, and every one this
+module creates is closed (purged, then `close()`d) by that thread on every path: a failed
+initialisation, a dropped set, and `close`. `close` raises a flag that the holder checks
+between steps (each `init_transactions`, the catch-up), so it waits for one step, not for
+a whole warm-up; a holder that sees the flag closes its producers itself.
 """
 
 from __future__ import annotations
@@ -81,6 +87,10 @@ class _Pending(Generic[T]):
         self.done = True
 
 
+class _ClosedError(Exception):
+    """The writer was closed while this thread held the write lock: stop, close producers."""
+
+
 class LogWriter:
     def __init__(
         self,
@@ -111,6 +121,7 @@ class LogWriter:
         self._queue: list[_Pending[Any]] = []
         self._producers: list[Producer] = []  # initialised and caught up; empty: start over
         self._turn = 0
+        self._closed = threading.Event()
 
     def write(self, prepare: Prepare[T]) -> T:
         if not self._leading():
@@ -123,6 +134,8 @@ class LogWriter:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 self._run(batch)
+            if self._closed.is_set():
+                self._drop_producers()
         if pending.error is not None:
             raise pending.error
         result: T = pending.result
@@ -138,14 +151,36 @@ class LogWriter:
         transactions it may have left open, so readers are not held back by them."""
         with self._write_lock:
             self._drop_producers()
+            if self._closed.is_set():
+                return
             try:
                 self._writer()
+            except _ClosedError:
+                log.info("leader warm-up stopped: the registry is closing")
             except (_AttemptFailedError, StoreError) as exc:
-                log.warning("new leader could not initialise its producers yet: %s", exc)
+                # The text only: a log record holding the exception would keep its frames,
+                # and with them the producers, alive as long as the record.
+                log.warning("new leader could not initialise its producers yet: %s", str(exc))
+            if self._closed.is_set():
+                self._drop_producers()
 
     def close(self) -> None:
-        with self._write_lock:
-            self._drop_producers()
+        """Stop writing and close every producer. Waits for the step under way (an
+        `init_transactions`, a commit), not for a whole warm-up or batch; if that step
+        outlasts the store timeout, the thread running it closes the producers when it
+        ends."""
+        self._closed.set()
+        if self._write_lock.acquire(timeout=self.timeout):
+            try:
+                self._drop_producers()
+            finally:
+                self._write_lock.release()
+        else:
+            log.warning("closing while a Kafka call is still under way; it closes its producers")
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            raise _ClosedError
 
     # --- one batch -------------------------------------------------------------------
 
@@ -158,6 +193,10 @@ class LogWriter:
                 return
             try:
                 self._attempt(batch)
+                return
+            except _ClosedError:
+                for pending in batch:
+                    pending.settle(StoreError("Error in the backend data store: shutting down"))
                 return
             except _AttemptFailedError as exc:
                 last = exc
@@ -208,9 +247,19 @@ class LogWriter:
     def _writer(self) -> Producer:
         """The producer whose turn it is; first, every one initialised and caught up."""
         if not self._producers:
-            producers = [self._initialised(tid) for tid in transactional_ids(self.topic)]
-            offsets = self._commit(producers[0], [noop_record()])
-            self._wait_applied(offsets[-1] + 1)
+            producers: list[Producer] = []
+            try:
+                for tid in transactional_ids(self.topic):
+                    self._check_open()
+                    producers.append(self._initialised(tid))
+                self._check_open()
+                offsets = self._commit(producers[0], [noop_record()])
+                self._wait_applied(offsets[-1] + 1)
+                self._check_open()
+            except BaseException:
+                for producer in producers:
+                    _close(producer)
+                raise
             self._producers = producers
         self._turn = (self._turn + 1) % len(self._producers)
         return self._producers[self._turn]
@@ -227,18 +276,19 @@ class LogWriter:
                     "enable.idempotence": True,
                 }
             )
+        except (KafkaException, BufferError, SystemError) as exc:
+            raise _AttemptFailedError.of(exc) from exc
+        try:
             producer.init_transactions(self.timeout)
         except (KafkaException, BufferError, SystemError) as exc:
+            _close(producer)
             raise _AttemptFailedError.of(exc) from exc
         return producer
 
     def _drop_producers(self) -> None:
-        for producer in self._producers:
-            # Serves any delivery report still queued, so that nothing is left to purge; a
-            # producer in a fatal state may raise here, and is dropped all the same.
-            with suppress(KafkaException, BufferError, SystemError):
-                producer.flush(0)
-        self._producers = []
+        producers, self._producers = self._producers, []
+        for producer in producers:
+            _close(producer)
 
     def _commit(self, producer: Producer, records: Sequence[Record]) -> list[int]:
         """Append records in one transaction; return the offset of each, in order."""
@@ -268,3 +318,16 @@ class LogWriter:
         except (KafkaException, BufferError, SystemError) as exc:
             raise _AttemptFailedError.of(exc) from exc
         return acknowledged
+
+
+def _close(producer: Producer) -> None:
+    """Close a producer now, whatever its state: purge what it still holds (an unfinished
+    transaction's records; `close` alone would wait for them to be delivered), serve the
+    delivery reports that produces, then close it, which disconnects at once. A producer in
+    a fatal state may raise here, and is closed all the same as far as it can be."""
+    with suppress(KafkaException, BufferError, SystemError, RuntimeError):
+        producer.purge()
+    with suppress(KafkaException, BufferError, SystemError, RuntimeError):
+        producer.flush(0)
+    with suppress(KafkaException, BufferError, SystemError, RuntimeError):
+        producer.close()

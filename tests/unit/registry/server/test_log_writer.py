@@ -51,6 +51,9 @@ class FakeKafka:
     commit_gate: threading.Event | None = None
     lagging: bool = False  # the reader has not fetched anything committed yet
     applied_end: int = 0
+    closed: list[str] = field(default_factory=list)  # transactional ids of closed producers
+    init_gate: threading.Event | None = None  # holds every init_transactions until set
+    initialising: threading.Event = field(default_factory=threading.Event)
 
     def producer(self, config: dict[str, Any]) -> FakeProducer:
         self.transactional_ids.append(config["transactional.id"])
@@ -81,7 +84,9 @@ class FakeProducer:
         self.pending: list[tuple[Record, Any]] = []
 
     def init_transactions(self, timeout: float) -> None:
-        pass
+        self.kafka.initialising.set()
+        if self.kafka.init_gate is not None:
+            self.kafka.init_gate.wait(10)
 
     def begin_transaction(self) -> None:
         self.pending = []
@@ -90,7 +95,7 @@ class FakeProducer:
         self.pending.append((Record(key, value), on_delivery))
 
     def flush(self, timeout: float) -> int:
-        if self.kafka.flush_failures:
+        if self.pending and self.kafka.flush_failures:  # failures hit deliveries only
             raise self.kafka.flush_failures.pop(0)
         for number, (_, delivered) in enumerate(self.pending):
             delivered(None, FakeMessage(len(self.kafka.log) + number))
@@ -109,6 +114,13 @@ class FakeProducer:
 
     def abort_transaction(self, timeout: float) -> None:
         self.pending = []
+
+    def purge(self) -> None:
+        self.pending = []
+
+    def close(self) -> bool:
+        self.kafka.closed.append(self.transactional_id)
+        return True
 
 
 def make_writer(kafka: FakeKafka, leading: bool = True) -> LogWriter:
@@ -248,3 +260,52 @@ def test_every_transactional_id_is_initialised_before_the_first_write_and_they_t
     writers = [tid for tid, _ in kafka.log[1:]]  # after the catch-up NOOP
     assert all(a != b for a, b in itertools.pairwise(writers))
     assert set(writers) == set(ids)
+
+
+def test_regression_close_during_warm_up_stops_after_the_step_under_way_and_closes_producers() -> (
+    None
+):
+    kafka = FakeKafka(init_gate=threading.Event())
+    writer = make_writer(kafka)
+    warm_up = threading.Thread(target=writer.warm_up)
+    warm_up.start()
+    assert kafka.initialising.wait(5)  # the first init_transactions is under way
+    closing = threading.Thread(target=writer.close)
+    closing.start()
+    kafka.init_gate.set()  # type: ignore[union-attr]
+    closing.join(5)
+    warm_up.join(5)
+    assert not closing.is_alive() and not warm_up.is_alive()
+    assert kafka.producers == 1  # no further producer was created after close
+    assert kafka.closed == transactional_ids("_schemas")[:1]
+    assert kafka.log == []  # no catch-up NOOP was written either
+
+
+def test_close_closes_every_producer_and_later_writes_and_warm_ups_do_nothing() -> None:
+    kafka = FakeKafka()
+    writer = make_writer(kafka)
+    writer.write(new_schema("s"))
+    writer.close()
+    assert sorted(kafka.closed) == sorted(transactional_ids("_schemas"))
+    writer.warm_up()
+    with pytest.raises(StoreError):
+        writer.write(new_schema("t"))
+    assert kafka.producers == len(transactional_ids("_schemas"))
+    assert Subject("t") not in kafka.state.subjects
+
+
+def test_a_producer_whose_init_fails_is_closed_with_the_ones_before_it() -> None:
+    kafka = FakeKafka()
+    failing = iter([None, kafka_error(KafkaError._TIMED_OUT)])
+
+    class Failing(FakeProducer):
+        def init_transactions(self, timeout: float) -> None:
+            error = next(failing, None)
+            if error is not None:
+                raise error
+
+    writer = make_writer(kafka)
+    writer._new_producer = lambda config: Failing(kafka, config["transactional.id"])  # type: ignore[assignment,method-assign]
+    writer.warm_up()
+    ids = transactional_ids("_schemas")
+    assert sorted(kafka.closed) == sorted(ids[:2])
