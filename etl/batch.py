@@ -15,6 +15,7 @@ writer, no gap) is recognised without a per-message loop in Python.
 from __future__ import annotations
 
 import time
+from itertools import repeat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -132,7 +133,9 @@ class PartitionBatch:
         if first.schema_id is None:
             return None
         head = self.values[0][: wire.HEADER_SIZE]
-        if not all(value.startswith(head) for value in self.values):
+        # map() keeps this per-message check out of the interpreter loop (a generator
+        # expression here took ~5% of the ETL's CPU, py-spy).
+        if not all(map(bytes.startswith, self.values, repeat(head))):
             return None
         first.stop = count
         return first

@@ -237,29 +237,19 @@ class Catalog:
     ) -> None:
         event_type, topic = event_type_of(seen.topic), seen.topic
         partition, offset = seen.partition, seen.offset
-        self.warehouse.insert_rows(
+        self.warehouse.insert_json(
             f"{self.database}.{MAP_TABLE}",
             [
-                "event_type",
-                "topic",
-                "schema_id",
-                "table",
-                "version",
-                "first_partition",
-                "first_offset",
-                "decision",
-            ],
-            [
-                [
-                    event_type,
-                    topic,
-                    schema_id,
-                    decided.table,
-                    decided.version,
-                    partition,
-                    offset,
-                    json.dumps({"reasons": list(reasons)}),
-                ]
+                {
+                    "event_type": event_type,
+                    "topic": topic,
+                    "schema_id": schema_id,
+                    "table": decided.table,
+                    "version": decided.version,
+                    "first_partition": partition,
+                    "first_offset": offset,
+                    "decision": json.dumps({"reasons": list(reasons)}),
+                }
             ],
             token=f"map/{event_type}/{schema_id}",
         )
