@@ -82,6 +82,7 @@ class Warehouse:
         self.client = client
         self.registry_url = registry_url
         self._stages: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._emptied: set[str] = set()  # stages this process left empty after a good load
 
     def command(self, sql: str, settings: dict[str, Any] | None = None) -> None:
         try:
@@ -112,7 +113,10 @@ class Warehouse:
         self._stage(stage, columns)
         names = ", ".join(quote_name(c.name) for c in columns)
         try:
-            self.client.command(f"TRUNCATE TABLE {stage}")
+            # After a failure the stage may hold rows of the failed attempt: empty it first.
+            if stage not in self._emptied:
+                self.client.command(f"TRUNCATE TABLE {stage}")
+            self._emptied.discard(stage)
             summary = self.client.raw_insert(
                 stage,
                 column_names=[c.name for c in columns],
@@ -146,6 +150,7 @@ class Warehouse:
             self.client.command(f"TRUNCATE TABLE {stage}")
         except (ClickHouseError, OSError) as exc:
             raise translate(exc, f"insert into {table}", insert=True) from exc
+        self._emptied.add(stage)
 
     def _stage(self, stage: str, columns: Sequence[Column]) -> None:
         shape = tuple((c.name, c.type) for c in columns)
