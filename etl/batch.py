@@ -15,9 +15,9 @@ writer, no gap) is recognised without a per-message loop in Python.
 from __future__ import annotations
 
 import time
-from itertools import repeat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Protocol
 
 from registry.client import wire

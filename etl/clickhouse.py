@@ -122,7 +122,7 @@ class Warehouse:
                 column_names=[c.name for c in columns],
                 # A bytes block would be copied once more behind the INSERT statement; a
                 # memoryview is sent as it is, the statement going in the URL.
-                insert_block=memoryview(values),
+                insert_block=memoryview(values),  # type: ignore[arg-type]  # urllib3 sends buffers
                 fmt="AvroConfluent",
                 settings={"format_avro_schema_registry_url": self.registry_url},
             )
@@ -171,7 +171,7 @@ class Warehouse:
             self.client.raw_insert(
                 table,
                 column_names=list(rows[0]),
-                insert_block=memoryview(body),
+                insert_block=memoryview(body),  # type: ignore[arg-type]  # as above
                 fmt="JSONEachRow",
                 settings=settings,
             )
