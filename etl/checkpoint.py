@@ -90,6 +90,7 @@ class Checkpoint:
         *,
         max_rows: int,
         max_seconds: float,
+        min_rows: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sink = sink
@@ -97,6 +98,7 @@ class Checkpoint:
         self.committer = committer
         self.max_rows = max_rows
         self.max_seconds = max_seconds
+        self.min_rows = max_rows if min_rows is None else min(min_rows, max_rows)
         self.clock = clock
         self.batches = Batches()
         self.offsets = Offsets()
@@ -115,6 +117,12 @@ class Checkpoint:
         if any(len(b) >= self.max_rows for b in self.batches.values()):
             return True
         return self._opened is not None and self.clock() - self._opened >= self.max_seconds
+
+    def ready(self) -> bool:
+        """Worth writing now if the writer is idle: some batch holds `min_rows`. Waiting
+        for `due` would leave the warehouse idle while batches fill (and the ETL idle
+        while the warehouse loads the last, fullest one)."""
+        return any(len(b) >= self.min_rows for b in self.batches.values()) or self.due()
 
     def pending_rows(self) -> int:
         return sum(len(b) for b in self.batches.values())

@@ -100,7 +100,11 @@ class EtlLoop:
                 log.warning("consumer: %s", error)
         if self._in_flight is not None and self._in_flight.done():
             self._settle()  # act on a finished write now: a failed one must be sought back
-        if self.checkpoint.due():
+        # A full or old batch is written (waiting for the write in flight); a batch of
+        # `min_rows` goes as soon as the writer is idle, so the warehouse never waits for
+        # a batch to fill while the loop has rows for it.
+        idle = self._in_flight is None
+        if self.checkpoint.due() or (idle and self.checkpoint.ready()):
             self._flush()
 
     def _flush(self, only: set[PartitionKey] | None = None, *, wait: bool = False) -> None:

@@ -64,6 +64,7 @@ def build(
         consumer,
         max_rows=settings.etl_batch_rows,
         max_seconds=settings.etl_batch_seconds,
+        min_rows=settings.etl_batch_min_rows,
     )
     loop = EtlLoop(
         consumer,

@@ -20,6 +20,8 @@ class EtlSettings(KafkaClientSettings, RegistryClientSettings):
     etl_dead_letter_topic: str = "ugc-etl.dead-letters"
     etl_batch_rows: int = 100_000  # per partition; bigger parts, fewer merges (measured)
     etl_batch_seconds: float = 1.0
+    # A batch this big is written at once when no write is in flight (overlap, measured).
+    etl_batch_min_rows: int = 25_000
     etl_fetch_queue_kbytes: int = 8_192
     # The registry URL as ClickHouse reaches it (AvroConfluent fetches schemas itself).
     etl_clickhouse_registry_url: str | None = None

@@ -93,3 +93,23 @@ def test_a_committed_offset_never_moves_back() -> None:
         offsets.advance(("ugc.a", 0), 9)
     offsets.forget(("ugc.a", 0))  # reassigned: the group's committed offset rules again
     offsets.advance(("ugc.a", 0), 9)
+
+
+def test_a_batch_of_min_rows_is_ready_for_an_idle_writer_before_it_is_due() -> None:
+    journal: list[str] = []
+    writer = DeadLetterWriter(FakeProducer(journal), "dlq")  # type: ignore[arg-type]
+    point = Checkpoint(
+        RecordingSink(journal),
+        writer,
+        FakeCommitter(journal),
+        max_rows=4,
+        max_seconds=60,
+        min_rows=2,
+    )
+    fill(point, "ugc.a", 0, range(0, 1))
+    assert not point.ready()
+    fill(point, "ugc.a", 0, range(1, 2))
+    assert point.ready()
+    assert not point.due()
+    fill(point, "ugc.a", 0, range(2, 4))
+    assert point.due()
