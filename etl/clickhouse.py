@@ -10,12 +10,15 @@ statements that work alike on a ClickHouse server, `ugc warehouse serve` and chd
     SELECT <writer's columns>, <id>, <topic>, <partition>, <first offset> + rowNumberInAllBlocks()
     FROM <stage>                                                       -- one stream, in order
 
-The stage is a Memory table per (schema id, topic-partition), emptied around each use. The
-load metadata cannot ride on the first statement: `INSERT … SELECT … FROM input()` is what
-ClickHouse offers, but chdb's streaming insert (behind the warehouse server) refuses INSERT
-SELECT, and a DEFAULT using rowNumberInAllBlocks() restarts at block boundaries (measured).
-Only the writer's columns are listed, so ClickHouse fills the others with their DEFAULT.
-The Python path inserts decoded rows (`insert_rows`).
+The stage is a Memory table per (schema id, topic-partition), emptied after each use (and
+before one when a failure may have left rows in it). The load metadata cannot ride on the
+first statement: `INSERT … SELECT … FROM input()` is what ClickHouse offers, but chdb's
+streaming insert (behind the warehouse server) refuses INSERT SELECT, and a DEFAULT using
+rowNumberInAllBlocks() restarts at block boundaries (measured). An Avro container file
+carrying `_offset` and the constants in every row can go straight into the table, but
+ClickHouse decodes it more slowly than AvroConfluent plus the stage costs (measured;
+etl/NOTES.md). Only the writer's columns are listed, so ClickHouse fills the others with
+their DEFAULT. The Python path inserts decoded rows (`insert_rows`).
 """
 
 from __future__ import annotations
