@@ -18,7 +18,7 @@ class EtlSettings(KafkaClientSettings, RegistryClientSettings):
     # Event topics are ugc.<event_type>; new ones are picked up within the metadata refresh.
     etl_topic_pattern: str = r"^ugc\.[a-z][a-z0-9_]*$"
     etl_dead_letter_topic: str = "ugc-etl.dead-letters"
-    etl_batch_rows: int = 100_000  # per partition; bigger parts, fewer merges (measured)
+    etl_batch_rows: int = 150_000  # per partition; bigger parts, fewer merges (measured)
     etl_batch_seconds: float = 1.0
     # A batch this big is written at once when no write is in flight (overlap, measured).
     etl_batch_min_rows: int = 25_000
