@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from etl.batch import PartitionBatch
 from etl.mapping import columns_of
 from etl.sink import _row
@@ -31,7 +33,12 @@ def test_a_null_optional_array_or_map_becomes_empty_and_a_nested_leaf_is_found()
     )
     batch = PartitionBatch("ugc.tagged", 2)
     batch.add(FakeMessage("ugc.tagged", 2, 41, framed(9)))
-    decoded = {"tags": None, "counts": None, "note": None, "context": {"app": "web"}}
+    decoded: dict[str, Any] = {
+        "tags": None,
+        "counts": None,
+        "note": None,
+        "context": {"app": "web"},
+    }
     assert _row(decoded, columns, 9, batch, 0) == [[], {}, None, "web", 9, "ugc.tagged", 2, 41]
     decoded = {"tags": ["a"], "counts": {"k": 1}, "note": "n", "context": {"app": "tv"}}
     assert _row(decoded, columns, 9, batch, 0)[:4] == [["a"], {"k": 1}, "n", "tv"]
