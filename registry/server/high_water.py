@@ -38,15 +38,22 @@ class LocalHighWater:
 
 
 class SharedHighWater:
-    """One signed 64-bit integer in shared memory, guarded by a process-shared lock."""
+    """One signed 64-bit integer in shared memory; raising it takes a process-shared lock.
+
+    Reading takes no lock: an aligned 8-byte load is atomic on the platforms we run on, and
+    the value only grows, so a reader sees either the old or the new position, both valid
+    promises. Every request reads it; with the lock, 16 threads over two workers queued on
+    one semaphore (14% of a worker's samples under `GET /schemas/ids/{id}`, py-spy)."""
 
     def __init__(self) -> None:
         self._shared = multiprocessing.get_context("fork").Value("q", 0, lock=True)
+        self._raw = self._shared.get_obj()  # the c_int64 itself, read without the lock
 
     def value(self) -> int:
-        with self._shared.get_lock():
-            return int(self._shared.value)
+        return int(self._raw.value)
 
     def advance(self, position: int) -> None:
+        if position <= self._raw.value:
+            return  # it only grows: nothing to do, no lock to take
         with self._shared.get_lock():
-            self._shared.value = max(self._shared.value, position)
+            self._raw.value = max(self._raw.value, position)
