@@ -74,8 +74,9 @@ class Election:
     def leading(self) -> bool:
         return self._leading.is_set()
 
-    def start(self) -> None:
-        self._admin = AdminClient(self._common)
+    def start(self, admin: AdminClient | None = None) -> None:
+        """Join the group (when eligible); `admin` describes it (default: a client of its own)."""
+        self._admin = admin if admin is not None else AdminClient(self._common)
         if not self.config.eligible:
             return
         self._consumer = Consumer(
