@@ -122,7 +122,7 @@ class Checkpoint:
         """Worth writing now if the writer is idle: some batch holds `min_rows`. Waiting
         for `due` would leave the warehouse idle while batches fill (and the ETL idle
         while the warehouse loads the last, fullest one)."""
-        return any(len(b) >= self.min_rows for b in self.batches.values()) or self.due()
+        return any(len(b) >= self.min_rows for b in self.batches.values())
 
     def pending_rows(self) -> int:
         return sum(len(b) for b in self.batches.values())
