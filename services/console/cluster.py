@@ -168,6 +168,10 @@ _ELECTING = {
     KafkaError.LEADER_NOT_AVAILABLE,
     KafkaError.UNKNOWN_TOPIC_OR_PART,
     KafkaError._UNKNOWN_PARTITION,
+    # A broker that has not yet learned the new partition's leader epoch (seen in CI on a
+    # topic created a moment before: "Leader epoch is newer than broker epoch").
+    KafkaError.UNKNOWN_LEADER_EPOCH,
+    KafkaError.FENCED_LEADER_EPOCH,
 }
 _LEADER_WAIT = 5.0
 
