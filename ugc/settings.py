@@ -25,7 +25,7 @@ from registry.client.client import RegistryClient
 log = logging.getLogger(__name__)
 
 # Read by tools rather than by a process's settings class.
-_TOOL_VARIABLES = {"UGC_CACHE_DIR", "UGC_KAFKA_LIBS", "UGC_KAFKA_HEAP"}
+_TOOL_VARIABLES = {"UGC_CACHE_DIR", "UGC_KAFKA_LIBS", "UGC_KAFKA_HEAP", "UGC_KAFKA_JVM_OPTS"}
 _TEST_PREFIX = "UGC_TEST_"
 
 

@@ -90,8 +90,10 @@ def _started_kafka_store(
     )
     store.start()
     peer.start()
-    # A worker that exits cleanly leaves the election at once instead of after a timeout.
+    # A worker that exits cleanly leaves the election at once instead of after a timeout
+    # (atexit runs in reverse: the listener closes first, then the store).
     atexit.register(store.close)
+    atexit.register(peer.stop)
     return store
 
 

@@ -21,8 +21,9 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-import httpx
+import urllib3
 from flask import Response, request
+from urllib3 import exceptions as http
 
 from registry.client.errors import ErrorCode
 from registry.server import errors
@@ -41,7 +42,14 @@ class Forwarder:
     def __init__(self, store: SchemaStore, timeout: float) -> None:
         self._store = store
         self._timeout = timeout
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)))
+        # A few leaders over time (one per election), a connection per concurrent forwarded
+        # write; a retry is this class's decision, never the pool's.
+        self._pool = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=16,
+            retries=False,
+            timeout=urllib3.Timeout(connect=min(2.0, timeout), read=timeout),
+        )
 
     def forward(self) -> Response:
         """The leader's answer to the current request (inside a Flask request context)."""
@@ -65,38 +73,38 @@ class Forwarder:
             time.sleep(_RETRY_PAUSE)
             refresh = True
 
-    def _send(self, leader_url: str) -> httpx.Response | None:
+    def _send(self, leader_url: str) -> urllib3.BaseHTTPResponse | None:
         """The leader's answer, or None when the request could not be sent at all."""
         headers = {
             name: request.headers[name] for name in _PASSED_HEADERS if name in request.headers
         }
         headers[FORWARDED_HEADER] = "1"
         try:
-            return self._client.request(
+            return self._pool.request(
                 request.method,
                 leader_url + _raw_target(),
-                content=request.get_data(cache=True),
+                body=request.get_data(cache=True),
                 headers=headers,
             )
-        except httpx.ConnectError as exc:
+        except http.ConnectTimeoutError as exc:  # also a refused connection (its subclass)
             log.info("leader at %s unreachable: %s", leader_url, exc)
             return None
-        except httpx.TimeoutException as exc:
+        except http.TimeoutError as exc:  # a read timeout: the request was sent
             raise errors.StoreTimeoutError(
                 f"The leader at {leader_url} did not answer within {self._timeout:.0f}s; the "
                 "write may or may not have been applied"
             ) from exc
-        except httpx.HTTPError as exc:
+        except http.HTTPError as exc:
             raise errors.ForwardingError(
                 f"Error while forwarding the request to the leader at {leader_url}: {exc}; the "
                 "write may or may not have been applied"
             ) from exc
 
-    def _relay(self, answer: httpx.Response) -> Response:
+    def _relay(self, answer: urllib3.BaseHTTPResponse) -> Response:
         position = answer.headers.get(POSITION_HEADER)
         if position is not None and position.isdigit():
             self._store.catch_up(int(position))
-        relayed = Response(answer.content, answer.status_code)
+        relayed = Response(answer.data, answer.status)
         for name in _RELAYED_HEADERS:
             if name in answer.headers:
                 relayed.headers[name] = answer.headers[name]
@@ -114,10 +122,10 @@ def _raw_target() -> str:
     return str(raw)
 
 
-def _refused_as_not_leader(answer: httpx.Response) -> bool:
-    if answer.status_code != 500:
+def _refused_as_not_leader(answer: urllib3.BaseHTTPResponse) -> bool:
+    if answer.status != 500:
         return False
     try:
-        return bool(json.loads(answer.content).get("error_code") == ErrorCode.UNKNOWN_LEADER)
+        return bool(json.loads(answer.data).get("error_code") == ErrorCode.UNKNOWN_LEADER)
     except (ValueError, AttributeError):
         return False

@@ -3,9 +3,13 @@
 gunicorn's workers share one public port, so a request sent there may land on any worker;
 a write forwarded to the leader must reach the one process that leads. Each worker
 therefore also serves the same app on a port of its own (chosen by the OS on the
-registry's host) and takes part in the election under that URL. Only forwarded writes
-arrive here, and the leader handles them one batch at a time anyway, so a small threaded
-server is enough.
+registry's host) and takes part in the election under that URL.
+
+Only forwarded writes arrive here, from the followers' pooled connections, so the listener
+must keep connections alive: waitress does (HTTP/1.1 keep-alive, TCP_NODELAY, one write
+per answer), where werkzeug's development server closes every connection after one answer
+and each forwarded write paid a new TCP handshake. Its threads wait on the leader's log
+writer, which batches concurrent writes, so they are many and cheap.
 """
 
 from __future__ import annotations
@@ -14,18 +18,11 @@ import socket
 import threading
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from waitress.server import BaseWSGIServer, create_server
 
 _WILDCARDS = ("", "0.0.0.0", "::")
-
-
-class _QuietHandler(WSGIRequestHandler):
-    # Headers and body leave in separate writes: with Nagle's algorithm the body would
-    # wait for the client's delayed ACK of the headers (tens of ms per forwarded write).
-    disable_nagle_algorithm = True
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass  # forwarded writes are logged by the process that handles them
+_THREADS = 16
+_STOP_SECONDS = 5
 
 
 def advertised_host(bind_host: str, configured: str | None) -> str:
@@ -37,18 +34,47 @@ def advertised_host(bind_host: str, configured: str | None) -> str:
 
 class PeerListener:
     def __init__(self, app: Any, host: str, advertised: str) -> None:
-        self._server: BaseWSGIServer = make_server(
-            host, 0, app, threaded=True, request_handler=_QuietHandler
+        sock = _bound_socket(host)
+        self._channels: dict[int, Any] = {}
+        server = create_server(
+            app, map=self._channels, sockets=[sock], threads=_THREADS, ident="ugc-registry"
         )
-        self.url = f"http://{advertised}:{self._server.server_port}"
+        assert isinstance(server, BaseWSGIServer)  # one socket: one server, not a multi-server
+        self._server = server
+        self.url = f"http://{advertised}:{sock.getsockname()[1]}"
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="registry-peer", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.run, name="registry-peer", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        """Close the listener and every open connection, then stop the request threads.
+        Only the first call does anything."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._thread is None:
+            self._close_all()
+        else:
+            # The channels belong to the server's loop thread: close them from there.
+            trigger: Any = self._server.trigger  # a waitress.trigger.trigger (stubs say int)
+            trigger.pull_trigger(self._close_all)
+            self._thread.join(_STOP_SECONDS)
+        self._server.task_dispatcher.shutdown(timeout=_STOP_SECONDS)
+
+    def _close_all(self) -> None:
+        for channel in list(self._channels.values()):
+            channel.close()
+
+
+def _bound_socket(host: str) -> socket.socket:
+    """A socket bound to a free port on `host` (IPv4 or IPv6, whichever the name gives)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    return sock

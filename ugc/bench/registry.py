@@ -12,6 +12,7 @@ prints, in one run:
 - contention: `--instances` registries (each `--workers` gunicorn workers) on one topic,
   16 concurrent writers spread over them registering 800 distinct schemas over 8
   subjects: registrations/s and p50/p99 (every write goes through the one elected leader);
+  then the same with 4 and 8 writers, to show how latency grows with the writers;
 - a BACKWARD_TRANSITIVE compatibility check against 100 live versions, p50/p99.
 
 Throughput comes from `wrk` (apt-get install wrk), which shares the machine's cores with
@@ -48,6 +49,7 @@ TARGET_REGISTER_P99_MS = 50.0
 TARGET_CONTENTION_RPS = 150.0
 TARGET_CONTENTION_P99_MS = 100.0
 CONTENTION_WRITERS = 16
+SWEEP_WRITERS = (4, 8)  # the same contention run with fewer writers, for the curve
 CONTENTION_SCHEMAS = 800
 CONTENTION_SUBJECTS = 8
 
@@ -137,24 +139,36 @@ def _register_new_connections(url: str, count: int) -> list[float]:
     return samples
 
 
-def _contention(urls: list[str]) -> tuple[float, list[float]]:
-    """(registrations/s, latencies ms) of concurrent writers spread over the instances."""
-    prefix = f"bench-contention-{time.time_ns()}"
+def _contention(urls: list[str], writers: int) -> tuple[float, list[float]]:
+    """(registrations/s, latencies ms) of concurrent writers spread over the instances.
+
+    Each writer keeps one connection alive through http.client: an httpx client costs the
+    bench about 3 ms of CPU per request, and on two cores that CPU is taken from the
+    registries being measured."""
+    prefix = f"bench-contention-{writers}-{time.time_ns()}"
     samples: list[float] = []
     failures: list[str] = []
 
     def writer(number: int) -> None:
-        with httpx.Client(base_url=urls[number % len(urls)], timeout=60.0) as client:
-            for i in range(number, CONTENTION_SCHEMAS, CONTENTION_WRITERS):
+        parts = urlsplit(urls[number % len(urls)])
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
+        try:
+            for i in range(number, CONTENTION_SCHEMAS, writers):
                 subject = f"{prefix}-{i % CONTENTION_SUBJECTS}-value"
-                body = {"schema": _schema(f"C{i % CONTENTION_SUBJECTS}", 2, extra=f"x{i}")}
+                body = json.dumps(
+                    {"schema": _schema(f"C{i % CONTENTION_SUBJECTS}", 2, extra=f"x{i}")}
+                )
                 started = time.perf_counter()
-                response = client.post(f"/subjects/{subject}/versions", json=body, headers=V1)
+                connection.request("POST", f"/subjects/{subject}/versions", body, V1)
+                response = connection.getresponse()
+                answer = response.read()
                 samples.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    failures.append(response.text)
+                if response.status != 200:
+                    failures.append(f"HTTP {response.status} {answer[:200]!r}")
+        finally:
+            connection.close()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(CONTENTION_WRITERS)]
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -194,18 +208,14 @@ def run(urls: list[str], seconds: int) -> dict[str, float]:
         register = _register_latencies(client, 200)
         fresh = _register_new_connections(url, 200)
         check = _transitive_check(client, 100, 30)
-    contention_rate, contention = _contention(urls)
+    contention = {n: _contention(urls, n) for n in (CONTENTION_WRITERS, *SWEEP_WRITERS)}
     base = parse_wrk("baseline", run_wrk(f"{url}/", None, 16, seconds), 1)
     lookup = parse_wrk("lookup", run_wrk(f"{url}/schemas/ids/{schema_id}", None, 16, seconds), 1)
     register_p50, register_p99 = _percentiles(register)
     fresh_p50, fresh_p99 = _percentiles(fresh)
-    contention_p50, contention_p99 = _percentiles(contention)
     check_p50, check_p99 = _percentiles(check)
-    return {
+    figures = {
         "instances": float(len(urls)),
-        "contention_rps": contention_rate,
-        "contention_p50_ms": contention_p50,
-        "contention_p99_ms": contention_p99,
         "register_new_connection_p50_ms": fresh_p50,
         "register_new_connection_p99_ms": fresh_p99,
         "baseline_rps": base.requests_per_s,
@@ -220,6 +230,14 @@ def run(urls: list[str], seconds: int) -> dict[str, float]:
         "transitive_100_p50_ms": check_p50,
         "transitive_100_p99_ms": check_p99,
     }
+    for writers, (rate, latencies) in contention.items():
+        p50, p99 = _percentiles(latencies)
+        figures |= {
+            f"contention_{writers}_writers_rps": rate,
+            f"contention_{writers}_writers_p50_ms": p50,
+            f"contention_{writers}_writers_p99_ms": p99,
+        }
+    return figures
 
 
 def _report(figures: dict[str, float]) -> None:
@@ -250,17 +268,23 @@ def _report(figures: dict[str, float]) -> None:
         f"p99 {fresh_p99:.2f} ms  "
         f"({verdict(fresh_p99 < TARGET_REGISTER_P99_MS)}: p99 < {TARGET_REGISTER_P99_MS:.0f} ms)"
     )
-    ok = (
-        figures["contention_rps"] >= TARGET_CONTENTION_RPS
-        and figures["contention_p99_ms"] < TARGET_CONTENTION_P99_MS
-    )
-    click.echo(
-        f"contention {figures['instances']:.0f} instance(s), {CONTENTION_WRITERS} writers, "
-        f"{CONTENTION_SCHEMAS} schemas  {figures['contention_rps']:6.0f} registrations/s  "
-        f"p50 {figures['contention_p50_ms']:.2f} ms  p99 {figures['contention_p99_ms']:.2f} ms  "
-        f"({verdict(ok)}: >= {TARGET_CONTENTION_RPS:.0f}/s, p99 < "
-        f"{TARGET_CONTENTION_P99_MS:.0f} ms)"
-    )
+    for writers in (CONTENTION_WRITERS, *SWEEP_WRITERS):
+        rate, p50, p99 = (
+            figures[f"contention_{writers}_writers_{name}"] for name in ("rps", "p50_ms", "p99_ms")
+        )
+        ok = rate >= TARGET_CONTENTION_RPS and p99 < TARGET_CONTENTION_P99_MS
+        # The target is stated for 16 writers; the smaller runs show where it is met.
+        judged = (
+            verdict(ok)
+            if writers == CONTENTION_WRITERS
+            else "target " + ("met" if ok else "missed")
+        )
+        click.echo(
+            f"contention {figures['instances']:.0f} instance(s), {writers:2d} writers, "
+            f"{CONTENTION_SCHEMAS} schemas  {rate:6.0f} registrations/s  "
+            f"p50 {p50:.2f} ms  p99 {p99:.2f} ms  "
+            f"({judged}: >= {TARGET_CONTENTION_RPS:.0f}/s, p99 < {TARGET_CONTENTION_P99_MS:.0f} ms)"
+        )
     click.echo(
         f"transitive check, 100 v.  p50 {figures['transitive_100_p50_ms']:.2f} ms  "
         f"p99 {figures['transitive_100_p99_ms']:.2f} ms"

@@ -187,12 +187,19 @@ class LocalKafka:
 
     def _command(self, java: str) -> list[str]:
         heap = os.environ.get("UGC_KAFKA_HEAP", "1g")
+        # A local broker lives for a test session or a working day on a small machine: the
+        # client JIT alone (C1) compiles in seconds, where the server JIT (C2) kept a core
+        # busy for the broker's first minutes (measured: 1.0-1.4 of its 3.1 CPU-seconds per
+        # 800 registrations in `ugc bench registry` were compiler threads). Override with
+        # UGC_KAFKA_JVM_OPTS (split on spaces; empty for the JVM's defaults).
+        tuning = os.environ.get("UGC_KAFKA_JVM_OPTS", "-XX:TieredStopAtLevel=1").split()
         return [
             java,
             "-Xms256m",
             f"-Xmx{heap}",
             "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20",
+            *tuning,
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.data_dir / 'log4j2.properties'}",
             self._process.marker,

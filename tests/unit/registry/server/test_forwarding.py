@@ -6,18 +6,19 @@ is a `MemoryStore` that refuses to write, as a `KafkaStore` that does not lead d
 
 from __future__ import annotations
 
+import http.client
 import json
-import threading
+import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from registry.server.app import create_app
 from registry.server.errors import NotLeaderError
 from registry.server.forwarding import FORWARDED_HEADER, POSITION_HEADER
+from registry.server.peer import PeerListener
 from registry.server.settings import RegistrySettings
 from registry.server.store import Leader, MemoryStore, Prepare, T
 from ugc.process import free_port
@@ -45,14 +46,19 @@ class FollowerStore(MemoryStore):
 
 
 @pytest.fixture
-def leader_url() -> Iterator[str]:
-    app = create_app(RegistrySettings(), store=MemoryStore())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+def leader() -> Iterator[PeerListener]:
+    """The leader's app behind the listener a registry process serves forwarded writes on."""
+    listener = PeerListener(
+        create_app(RegistrySettings(), store=MemoryStore()), "127.0.0.1", "127.0.0.1"
+    )
+    listener.start()
+    yield listener
+    listener.stop()
+
+
+@pytest.fixture
+def leader_url(leader: PeerListener) -> str:
+    return leader.url
 
 
 def follower(store: FollowerStore, timeout: float = 0.5) -> FlaskClient:
@@ -109,3 +115,23 @@ def test_the_leader_tells_a_forwarding_follower_its_log_position(leader_url: str
     )
     assert answer.status_code == 200 and answer.headers[POSITION_HEADER] == "1"
     assert POSITION_HEADER not in httpx.get(f"{leader_url}/subjects").headers
+
+
+def test_the_peer_listener_keeps_connections_alive_and_closes_them_on_stop(
+    leader: PeerListener,
+) -> None:
+    port = int(leader.url.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    answers = []
+    for _ in range(2):
+        connection.request("GET", "/subjects")
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Connection"), response.read()))
+    assert answers == [(200, None, b"[]")] * 2  # one connection, two answers, not closed
+    kept = connection.sock
+    assert kept is not None
+    leader.stop()
+    assert kept.recv(1) == b""  # the open connection was closed by the listener
+    connection.close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)
