@@ -313,3 +313,39 @@ def test_a_producer_whose_init_fails_is_closed_with_the_ones_before_it() -> None
     writer.warm_up()
     ids = transactional_ids("_schemas")
     assert sorted(kafka.closed) == sorted(ids[:2])
+
+
+def test_closing_answers_the_queued_writes_shutting_down_and_the_writer_thread_ends() -> None:
+    kafka = FakeKafka()
+    writer = make_writer(kafka)
+    writer.write(new_schema("s"))
+    kafka.commit_gate = threading.Event()
+    answers: dict[str, object] = {}
+
+    def write(subject: str) -> None:
+        try:
+            answers[subject] = writer.write(new_schema(subject))
+        except StoreError as exc:
+            answers[subject] = exc.message
+
+    in_flight = threading.Thread(target=write, args=("a",))
+    in_flight.start()
+    while kafka.holding < 1:  # its batch is committing, held at the gate
+        threading.Event().wait(0.01)
+    queued = [threading.Thread(target=write, args=(f"q{n}",)) for n in range(3)]
+    for thread in queued:
+        thread.start()
+    while len(writer._queue) < 3:
+        threading.Event().wait(0.01)
+    thread = writer._thread
+    closing = threading.Thread(target=writer.close)
+    closing.start()
+    kafka.commit_gate.set()
+    for waiting in [in_flight, *queued, closing]:
+        waiting.join(5)
+        assert not waiting.is_alive()
+    shutting_down = "Error in the backend data store: shutting down"
+    # the batch under way committed and answered; the queued ones were refused, not lost
+    assert answers == {"a": 2} | {f"q{n}": shutting_down for n in range(3)}
+    assert thread is not None and (thread.join(5), thread.is_alive()) == (None, False)
+    assert sorted(kafka.closed) == sorted(transactional_ids("_schemas"))
