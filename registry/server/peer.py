@@ -6,9 +6,9 @@ therefore also serves the same app on a port of its own (chosen by the OS on the
 registry's host) and takes part in the election under that URL.
 
 Only forwarded writes arrive here, from the followers' pooled connections, so the listener
-must keep connections alive: waitress does (HTTP/1.1 keep-alive, TCP_NODELAY, one write
-per answer), where werkzeug's development server closes every connection after one answer
-and each forwarded write paid a new TCP handshake. Its threads wait on the leader's log
+must keep connections alive: waitress does (HTTP/1.1 keep-alive, TCP_NODELAY by default),
+where werkzeug's development server closed every connection after one answer and each
+forwarded write paid a new TCP handshake. Its threads wait on the leader's log
 writer, which batches concurrent writes, so they are many and cheap.
 """
 

@@ -115,27 +115,36 @@ def _register_latencies(client: httpx.Client, count: int) -> list[float]:
     return samples
 
 
+def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+
+
+def _register(connection: http.client.HTTPConnection, subject: str, body: str) -> str | None:
+    """Register on `connection`; None when answered 200, else the answer's status and start."""
+    connection.request("POST", f"/subjects/{subject}/versions", body, V1)
+    response = connection.getresponse()
+    answer = response.read()
+    return None if response.status == 200 else f"HTTP {response.status} {answer[:200]!r}"
+
+
 def _register_new_connections(url: str, count: int) -> list[float]:
     """Register latencies when every request opens its own TCP connection. http.client,
     because building an httpx client per request costs more than the request itself
     (its TLS context), which would measure the client, not the registry."""
-    parts = urlsplit(url)
     samples = []
     run = time.time_ns()
     for i in range(count):
         body = json.dumps({"schema": _schema(f"N{i}_{time.time_ns()}")})
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        connection = _connection(url, 30)
         try:
-            subject = f"bench-fresh-{run}-{i}-value"
-            connection.request("POST", f"/subjects/{subject}/versions", body, V1)
-            response = connection.getresponse()
-            answer = response.read()
+            failure = _register(connection, f"bench-fresh-{run}-{i}-value", body)
         finally:
             connection.close()
         samples.append((time.perf_counter() - started) * 1000)
-        if response.status != 200:
-            raise SetupError(f"registration failed: HTTP {response.status} {answer[:200]!r}")
+        if failure is not None:
+            raise SetupError(f"registration failed: {failure}")
     return samples
 
 
@@ -150,8 +159,7 @@ def _contention(urls: list[str], writers: int) -> tuple[float, list[float]]:
     failures: list[str] = []
 
     def writer(number: int) -> None:
-        parts = urlsplit(urls[number % len(urls)])
-        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
+        connection = _connection(urls[number % len(urls)], 60)
         try:
             for i in range(number, CONTENTION_SCHEMAS, writers):
                 subject = f"{prefix}-{i % CONTENTION_SUBJECTS}-value"
@@ -159,12 +167,10 @@ def _contention(urls: list[str], writers: int) -> tuple[float, list[float]]:
                     {"schema": _schema(f"C{i % CONTENTION_SUBJECTS}", 2, extra=f"x{i}")}
                 )
                 started = time.perf_counter()
-                connection.request("POST", f"/subjects/{subject}/versions", body, V1)
-                response = connection.getresponse()
-                answer = response.read()
+                failure = _register(connection, subject, body)
                 samples.append((time.perf_counter() - started) * 1000)
-                if response.status != 200:
-                    failures.append(f"HTTP {response.status} {answer[:200]!r}")
+                if failure is not None:
+                    failures.append(failure)
         finally:
             connection.close()
 

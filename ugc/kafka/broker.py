@@ -187,11 +187,12 @@ class LocalKafka:
 
     def _command(self, java: str) -> list[str]:
         heap = os.environ.get("UGC_KAFKA_HEAP", "1g")
-        # A local broker lives for a test session or a working day on a small machine: the
-        # client JIT alone (C1) compiles in seconds, where the server JIT (C2) kept a core
-        # busy for the broker's first minutes (measured: 1.0-1.4 of its 3.1 CPU-seconds per
-        # 800 registrations in `ugc bench registry` were compiler threads). Override with
-        # UGC_KAFKA_JVM_OPTS (split on spaces; empty for the JVM's defaults).
+        # A local broker lives for a test session or a working day on a small machine, where
+        # the server JIT's (C2) compiling competes with the work: in a broker just started by
+        # `ugc bench registry`, 1.0-1.4 of its 3.1 CPU-seconds per 800 registrations were
+        # compiler threads; with the client JIT (C1) alone the broker took 1.3-1.6, and
+        # `ugc bench etl` did not change. Override with UGC_KAFKA_JVM_OPTS (split on spaces;
+        # empty for the JVM's defaults).
         tuning = os.environ.get("UGC_KAFKA_JVM_OPTS", "-XX:TieredStopAtLevel=1").split()
         return [
             java,
