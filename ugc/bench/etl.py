@@ -150,8 +150,7 @@ def _setup(partitions: int, server_dsn: str | None) -> Iterator[Setup]:
             url = f"http://127.0.0.1:{http.server_port}"
             with RegistryClient(url) as registry:
                 registry.register(f"{TOPIC}-value", contract.schema)  # type: ignore[arg-type]
-            admin = AdminClient({"bootstrap.servers": bootstrap})
-            admin.create_topics([NewTopic(TOPIC, partitions, 1)])[TOPIC].result(30)
+            _create_topic(bootstrap, partitions)
             embedded = connect(f"chdb://{tmp / 'chdb'}", role="bench")
             if warehouse is not None:
                 server_dsn = warehouse[1]
@@ -161,6 +160,13 @@ def _setup(partitions: int, server_dsn: str | None) -> Iterator[Setup]:
                 warehouse[0].stop()
             http.shutdown()
             broker.stop()
+
+
+def _create_topic(bootstrap: str, partitions: int) -> None:
+    """In a function of its own, so the admin client is gone before the broker stops (one
+    left alive printed "Connection refused" after the bench's last line)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(TOPIC, partitions, 1)])[TOPIC].result(30)
 
 
 def _start_warehouse(tmp: Path) -> tuple[ManagedProcess, str] | None:
