@@ -163,6 +163,7 @@ class Warehouse:
         self.command(f"DROP TABLE IF EXISTS {stage}")
         self.command(f"CREATE TABLE {stage} ({definition}) ENGINE = Memory")
         self._stages[stage] = shape
+        self._emptied.add(stage)  # new and empty: the load that follows needs no TRUNCATE
 
     def insert_json(self, table: str, rows: Sequence[dict[str, Any]], token: str) -> None:
         """A few rows of plain values (str, int), as JSONEachRow: for bookkeeping tables.

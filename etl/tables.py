@@ -236,7 +236,7 @@ class Catalog:
                 statement = f"MODIFY COLUMN {quote_name(alter.name)} {alter.type}"
             log.info("extending table %s: %s", qualified, statement)
             self.warehouse.command(f"ALTER TABLE {qualified} {statement}")
-        self._refresh_view(decided.table.rsplit("_v", 1)[0])
+        # The view is refreshed once, by `_record`, which every decision ends with.
 
     def _record(
         self, schema_id: int, decided: Plan, seen: FirstSeen, reasons: tuple[str, ...]
