@@ -189,7 +189,8 @@ def _contention(
                 body = json.dumps(
                     {"schema": _schema(f"C{i % CONTENTION_SUBJECTS}", 2, extra=f"x{i}")}
                 )
-                due = time.perf_counter() if rate is None else start + i / rate
+                # Closed loop: due now, but not before the common start (the rate's clock).
+                due = max(start, time.perf_counter()) if rate is None else start + i / rate
                 time.sleep(max(0.0, due - time.perf_counter()))
                 failure = _register(connection, subject, body)
                 samples.append((time.perf_counter() - due) * 1000)
