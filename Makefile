@@ -16,13 +16,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP) system
 	$(BIN)/ugc kafka fetch
 
-# Debian packages: PostgreSQL's server for `ugc bench compare` (started by the harness itself)
-# and chromium for the console's browser tests (Playwright drives it; nothing is downloaded).
+# Debian packages: PostgreSQL's server for `ugc bench compare` (started by the harness itself),
+# chromium for the console's browser tests (Playwright drives it; nothing is downloaded) and
+# wrk, the load generator of `ugc bench api` and `ugc bench registry`.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null; then \
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

@@ -3,15 +3,16 @@
 One consumer group over every topic matching `etl_topic_pattern` (new event types join
 within the metadata refresh), cooperative-sticky rebalancing. The loop is deliberately
 boring: `consume` a chunk, add it to the checkpoint, flush the checkpoint when a batch is
-full or old enough (etl.checkpoint: load, dead-letter, then commit). The write runs in one
-writer thread while the loop fills the next batches (the warehouse works in its own process,
-so consuming and loading overlap); only one write is in flight, and every decision about
-partitions (seek back, revoke, assign) waits for it first. When the warehouse,
-the registry or the dead-letter topic pushes back, the unflushed partitions are paused
-and sought back to their first unloaded offset, the sink is told they restart, and they
-resume after the retry delay (doubling up to `etl_retry_max_seconds`). Revoked partitions
-are flushed first (or dropped, if that fails); lost ones are dropped. `stop()` (SIGTERM)
-ends the loop after one last flush; whatever that cannot load is read again next time.
+full or old enough, or as soon as a poll brings nothing new (etl.checkpoint: load,
+dead-letter, then commit). The write runs in one writer thread while the loop fills the
+next batches (the warehouse works in its own process, so consuming and loading overlap);
+only one write is in flight, and every decision about partitions (seek back, revoke,
+assign) waits for it first. When the warehouse, the registry or the dead-letter topic
+pushes back, the unflushed partitions are paused and sought back to their first unloaded
+offset, the sink is told they restart, and they resume after the retry delay (doubling up
+to `etl_retry_max_seconds`). Revoked partitions are flushed first (or dropped, if that
+fails); lost ones are dropped. `stop()` (SIGTERM) ends the loop after one last flush;
+whatever that cannot load is read again next time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from etl.sink import Sink, WriteResult
 log = logging.getLogger(__name__)
 
 _CHUNK = 10_000
+_POLL_SECONDS = 0.1  # a poll this long with nothing new means the loop has caught up
 
 
 class EtlLoop:
@@ -92,19 +94,28 @@ class EtlLoop:
 
     def _poll_once(self) -> None:
         self._resume_due()
-        for message in self.checkpoint.add_all(self.consumer.consume(_CHUNK, 0.1)):
+        chunk = self.consumer.consume(_CHUNK, _POLL_SECONDS)
+        caught_up = not chunk
+        for message in self.checkpoint.add_all(chunk):
             error = message.error()
             if error.fatal():
                 raise KafkaException(error)
             if error.code() != KafkaError._PARTITION_EOF:
                 log.warning("consumer: %s", error)
+        del chunk  # the Message objects: a batch keeps only what loading needs
         if self._in_flight is not None and self._in_flight.done():
             self._settle()  # act on a finished write now: a failed one must be sought back
         # A full or old batch is written (waiting for the write in flight); a batch of
         # `min_rows` goes as soon as the writer is idle, so the warehouse never waits for
-        # a batch to fill while the loop has rows for it.
+        # a batch to fill while the loop has rows for it; and when a poll brought nothing,
+        # the open batches cannot grow, so waiting for their age would only add latency
+        # (up to `etl_batch_seconds` for the last events before traffic stops).
         idle = self._in_flight is None
-        if self.checkpoint.due() or (idle and self.checkpoint.ready()):
+        if (
+            self.checkpoint.due()
+            or (idle and self.checkpoint.ready())
+            or (caught_up and self.checkpoint.batches)
+        ):
             self._flush()
 
     def _flush(self, only: set[PartitionKey] | None = None, *, wait: bool = False) -> None:

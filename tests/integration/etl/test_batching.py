@@ -1,0 +1,42 @@
+"""When traffic stops, the loop writes what it holds at once: the last events before a pause
+do not wait for their batch to fill or to reach `etl_batch_seconds`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from clickhouse_connect.driver.client import Client
+from confluent_kafka import Producer
+
+from registry.client.client import RegistryClient
+from registry.client.models import Subject
+from registry.client.serdes import AvroSerializer
+from tests.support.etl import RunningEtl, count_rows, wait_for
+from tests.support.events import record, schema
+
+
+def test_the_last_events_before_a_pause_load_long_before_their_batch_is_due(
+    registry_url: str,
+    run_etl: Callable[..., RunningEtl],
+    producer: Producer,
+    clickhouse_client: Client,
+    clickhouse_database: str,
+    event_type: str,
+) -> None:
+    topic = f"ugc.{event_type}"
+    with RegistryClient(registry_url) as registry:
+        registry.register(Subject(f"{topic}-value"), schema())
+        serializer = AvroSerializer(registry, schema=schema(), use_latest=False)
+        etl = run_etl(
+            registry_url,
+            rf"^ugc\.{event_type}$",
+            etl_batch_seconds=600.0,  # neither age nor size would ever flush these batches
+            etl_batch_rows=100_000,
+            etl_batch_min_rows=100_000,
+        )
+        view = f"{clickhouse_database}.{event_type}"
+        for n in range(5):
+            producer.produce(topic, value=serializer.serialize(topic, record(n)), key=b"u")
+        assert producer.flush(10) == 0
+        # Within a minute (table and view created meanwhile), not the batch's 600 s.
+        wait_for(lambda: count_rows(clickhouse_client, view), 5, timeout=60, etl=etl)
