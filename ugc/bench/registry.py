@@ -6,7 +6,8 @@ like with like; `--registry-url` measures a registry that already runs instead. 
 prints, in one run:
 
 - baseline: `GET /` (a trivial JSON answer through the same server) at 16 connections;
-- `GET /schemas/ids/{id}` requests/s at 16 connections, and its ratio to the baseline;
+- `GET /schemas/ids/{id}` requests/s at 16 connections, and its ratio to the baseline
+  (three runs of each, taking turns; the median run of each is reported);
 - register latency p50/p99 over new schemas in distinct subjects, on one kept-alive
   connection and with a new connection per request (as most clients and CI scripts do);
 - contention: `--instances` registries (each `--workers` gunicorn workers) on one topic,
@@ -41,7 +42,7 @@ from urllib.parse import urlsplit
 import click
 import httpx
 
-from ugc.bench.wrk import parse_wrk, run_wrk
+from ugc.bench.wrk import WrkResult, parse_wrk, run_wrk
 from ugc.errors import SetupError
 from ugc.kafka.broker import LocalKafka
 from ugc.process import ManagedProcess, free_port
@@ -56,6 +57,7 @@ CONTENTION_WRITERS = 16
 # The paced contention run offers the target rate plus a tenth: the target judges the
 # latency at that load, not at saturation (where latency is set by the writer count).
 PACED_RATE = TARGET_CONTENTION_RPS * 1.1
+LOAD_ROUNDS = 3  # baseline and lookup runs, taking turns; each reports its median run
 SWEEP_WRITERS = (4, 8)  # the same contention run with fewer writers, for the curve
 CONTENTION_SCHEMAS = 800
 CONTENTION_SUBJECTS = 8
@@ -229,6 +231,20 @@ def _transitive_check(client: httpx.Client, versions: int, runs: int) -> list[fl
     return samples
 
 
+def _alternating(targets: dict[str, str], seconds: int) -> dict[str, WrkResult]:
+    """Each target's median run (by requests/s) out of `LOAD_ROUNDS`, the targets taking
+    turns: a single run swings by ±15% here (how wrk's 16 connections fall on the two
+    workers, what else the host runs), so a ratio of two single runs is mostly noise."""
+    runs: dict[str, list[WrkResult]] = {name: [] for name in targets}
+    for _ in range(LOAD_ROUNDS):
+        for name, target in targets.items():
+            runs[name].append(parse_wrk(name, run_wrk(target, None, 16, seconds), 1))
+    return {
+        name: sorted(results, key=lambda r: r.requests_per_s)[len(results) // 2]
+        for name, results in runs.items()
+    }
+
+
 def run(urls: list[str], seconds: int) -> dict[str, float]:
     url = urls[0]
     with httpx.Client(base_url=url, timeout=30.0) as client:
@@ -242,8 +258,9 @@ def run(urls: list[str], seconds: int) -> dict[str, float]:
         f"{n}_writers": _contention(urls, n) for n in (CONTENTION_WRITERS, *SWEEP_WRITERS)
     }
     contention["paced"] = _contention(urls, CONTENTION_WRITERS, PACED_RATE)  # warm: runs last
-    base = parse_wrk("baseline", run_wrk(f"{url}/", None, 16, seconds), 1)
-    lookup = parse_wrk("lookup", run_wrk(f"{url}/schemas/ids/{schema_id}", None, 16, seconds), 1)
+    base, lookup = _alternating(
+        {"baseline": f"{url}/", "lookup": f"{url}/schemas/ids/{schema_id}"}, seconds
+    ).values()
     register_p50, register_p99 = _percentiles(register)
     fresh_p50, fresh_p99 = _percentiles(fresh)
     check_p50, check_p99 = _percentiles(check)
