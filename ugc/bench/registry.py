@@ -258,9 +258,10 @@ def run(urls: list[str], seconds: int) -> dict[str, float]:
         f"{n}_writers": _contention(urls, n) for n in (CONTENTION_WRITERS, *SWEEP_WRITERS)
     }
     contention["paced"] = _contention(urls, CONTENTION_WRITERS, PACED_RATE)  # warm: runs last
-    base, lookup = _alternating(
+    medians = _alternating(
         {"baseline": f"{url}/", "lookup": f"{url}/schemas/ids/{schema_id}"}, seconds
-    ).values()
+    )
+    base, lookup = medians["baseline"], medians["lookup"]
     register_p50, register_p99 = _percentiles(register)
     fresh_p50, fresh_p99 = _percentiles(fresh)
     check_p50, check_p99 = _percentiles(check)
