@@ -3,8 +3,8 @@
 One consumer group over every topic matching `etl_topic_pattern` (new event types join
 within the metadata refresh), cooperative-sticky rebalancing. The loop is deliberately
 boring: `consume` a chunk, add it to the checkpoint, flush the checkpoint when a batch is
-full or old enough, or as soon as a poll brings nothing new (etl.checkpoint: load,
-dead-letter, then commit). The write runs in one writer thread while the loop fills the
+full or old enough, or once no message has come for `_QUIET_SECONDS` (etl.checkpoint:
+load, dead-letter, then commit). The write runs in one writer thread while the loop fills the
 next batches (the warehouse works in its own process, so consuming and loading overlap);
 only one write is in flight, and every decision about partitions (seek back, revoke,
 assign) waits for it first. When the warehouse, the registry or the dead-letter topic
@@ -33,7 +33,12 @@ from etl.sink import Sink, WriteResult
 log = logging.getLogger(__name__)
 
 _CHUNK = 10_000
-_POLL_SECONDS = 0.1  # a poll this long with nothing new means the loop has caught up
+_POLL_SECONDS = 0.1
+# Traffic has paused when no message came for this long: the open batches are loaded then
+# instead of at their age. Not at the first empty poll: under a trickle (a message every
+# few tenths of a second) nearly every other poll is empty, and each would make one insert,
+# one part, per partition; with this pause a trickle makes at most two per second.
+_QUIET_SECONDS = 0.5
 
 
 class EtlLoop:
@@ -61,6 +66,7 @@ class EtlLoop:
         self.loaded = 0
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-writer")
         self._in_flight: Future[FlushReport] | None = None
+        self._last_message = time.monotonic()
 
     def stop(self) -> None:
         self._stop.set()
@@ -95,7 +101,10 @@ class EtlLoop:
     def _poll_once(self) -> None:
         self._resume_due()
         chunk = self.consumer.consume(_CHUNK, _POLL_SECONDS)
-        caught_up = not chunk
+        now = time.monotonic()
+        if chunk:
+            self._last_message = now
+        quiet = now - self._last_message >= _QUIET_SECONDS
         for message in self.checkpoint.add_all(chunk):
             error = message.error()
             if error.fatal():
@@ -107,14 +116,14 @@ class EtlLoop:
             self._settle()  # act on a finished write now: a failed one must be sought back
         # A full or old batch is written (waiting for the write in flight); a batch of
         # `min_rows` goes as soon as the writer is idle, so the warehouse never waits for
-        # a batch to fill while the loop has rows for it; and when a poll brought nothing,
-        # the open batches cannot grow, so waiting for their age would only add latency
-        # (up to `etl_batch_seconds` for the last events before traffic stops).
+        # a batch to fill while the loop has rows for it; and once traffic has paused, the
+        # open batches cannot grow, so waiting for their age would only add latency (up to
+        # `etl_batch_seconds` for the last events before traffic stops).
         idle = self._in_flight is None
         if (
             self.checkpoint.due()
             or (idle and self.checkpoint.ready())
-            or (caught_up and self.checkpoint.batches)
+            or (quiet and self.checkpoint.batches)
         ):
             self._flush()
 

@@ -397,9 +397,9 @@ def _etl(setup: Setup, events: int, lag_events: int, lag_rate: int) -> tuple[flo
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_assigned(port, process)
-        started = time.perf_counter()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=1) as health:
+            _wait_assigned(health, process)
+            started = time.perf_counter()
             _wait_count(client, events, process, health)
             rate = events / (time.perf_counter() - started)
             lag = _lag_p99(
@@ -419,18 +419,17 @@ def _etl(setup: Setup, events: int, lag_events: int, lag_rate: int) -> tuple[flo
     return rate, rss_mb, lag
 
 
-def _wait_assigned(port: int, process: subprocess.Popen[bytes]) -> None:
+def _wait_assigned(health: httpx.Client, process: subprocess.Popen[bytes]) -> None:
     """Until the ETL holds its partitions. Polled every 5 ms on one connection, so (c)'s
     clock starts within a few ms of the assignment (a)'s clock starts at."""
     deadline = time.monotonic() + 120
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=1) as health:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SetupError("the ETL exited during start-up")
-            with contextlib.suppress(httpx.HTTPError, ValueError):
-                if health.get("/healthz").json()["assigned"]:
-                    return
-            time.sleep(0.005)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SetupError("the ETL exited during start-up")
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            if health.get("/healthz").json()["assigned"]:
+                return
+        time.sleep(0.005)
     raise SetupError("the ETL was not assigned its partitions within 120 s")
 
 

@@ -1,5 +1,5 @@
-"""When traffic stops, the loop writes what it holds at once: the last events before a pause
-do not wait for their batch to fill or to reach `etl_batch_seconds`."""
+"""When traffic stops, the loop writes what it holds half a second later: the last events
+before a pause do not wait for their batch to fill or to reach `etl_batch_seconds`."""
 
 from __future__ import annotations
 
