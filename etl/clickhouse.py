@@ -113,7 +113,7 @@ class Warehouse:
     ) -> None:
         """The fast path: ClickHouse decodes the `count` framed `values` (consecutive offsets
         from `first_offset`) into `stage`, then one INSERT … SELECT adds the load metadata."""
-        self._stage(stage, columns)
+        self.stage(stage, columns)
         names = ", ".join(quote_name(c.name) for c in columns)
         try:
             # After a failure the stage may hold rows of the failed attempt: empty it first.
@@ -155,7 +155,8 @@ class Warehouse:
             raise translate(exc, f"insert into {table}", insert=True) from exc
         self._emptied.add(stage)
 
-    def _stage(self, stage: str, columns: Sequence[Column]) -> None:
+    def stage(self, stage: str, columns: Sequence[Column]) -> None:
+        """Create the Memory table `stage` for rows of `columns`, unless this process has."""
         shape = tuple((c.name, c.type) for c in columns)
         if self._stages.get(stage) == shape:
             return

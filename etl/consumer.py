@@ -3,7 +3,7 @@
 One consumer group over every topic matching `etl_topic_pattern` (new event types join
 within the metadata refresh), cooperative-sticky rebalancing. The loop is deliberately
 boring: `consume` a chunk, add it to the checkpoint, flush the checkpoint when a batch is
-full or old enough, or once no message has come for `_QUIET_SECONDS` (etl.checkpoint:
+full or old enough, or once traffic has paused (`_QUIET_SECONDS`, see there; etl.checkpoint:
 load, dead-letter, then commit). The write runs in one writer thread while the loop fills the
 next batches (the warehouse works in its own process, so consuming and loading overlap);
 only one write is in flight, and every decision about partitions (seek back, revoke,
@@ -32,13 +32,22 @@ from etl.sink import Sink, WriteResult
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 10_000
+# Messages per `consume`. confluent-kafka builds a chunk's Message objects in C holding the
+# GIL, so the writer thread waits up to a chunk's build for it after each send and receive:
+# 10,000 left the warehouse idle 50-60 ms between inserts, 1,000 about half that (etl/NOTES.md).
+_CHUNK = 1_000
 _POLL_SECONDS = 0.1
-# Traffic has paused when no message came for this long: the open batches are loaded then
-# instead of at their age. Not at the first empty poll: under a trickle (a message every
+# While a write is in flight the loop looks for its end this often, also when no message
+# comes: a poll waiting 0.1 s on a drained topic held up the next batch (and the commit).
+_IN_FLIGHT_POLL_SECONDS = 0.005
+# Traffic has paused when no message came for `_QUIET_SECONDS`: the open batches are loaded
+# then instead of at their age. Not at the first empty poll: under a trickle (a message every
 # few tenths of a second) nearly every other poll is empty, and each would make one insert,
-# one part, per partition; with this pause a trickle makes at most two per second.
+# one part, per partition; with this pause a trickle makes at most two per second. Batches
+# holding `_QUIET_ROWS` between them (the tail of a burst, not a trickle) go after one
+# silent poll.
 _QUIET_SECONDS = 0.5
+_QUIET_ROWS = 1_000
 
 
 class EtlLoop:
@@ -100,11 +109,15 @@ class EtlLoop:
 
     def _poll_once(self) -> None:
         self._resume_due()
-        chunk = self.consumer.consume(_CHUNK, _POLL_SECONDS)
+        wait = _POLL_SECONDS if self._in_flight is None else _IN_FLIGHT_POLL_SECONDS
+        chunk = self.consumer.consume(_CHUNK, wait)
         now = time.monotonic()
         if chunk:
             self._last_message = now
-        quiet = now - self._last_message >= _QUIET_SECONDS
+        silent = now - self._last_message
+        quiet = silent >= _QUIET_SECONDS or (
+            silent >= _POLL_SECONDS and self.checkpoint.pending_rows() >= _QUIET_ROWS
+        )
         for message in self.checkpoint.add_all(chunk):
             error = message.error()
             if error.fatal():
@@ -150,7 +163,8 @@ class EtlLoop:
             self._push_back(pending)
             return
         self._commit(report)
-        self._backoff = 1.0
+        if report.results:
+            self._backoff = 1.0
         for (topic, _), result in report.results.items():
             self._record(topic, result)
         if report.results:
@@ -217,12 +231,22 @@ class EtlLoop:
 
     def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._settle()
+        topics: dict[str, list[int]] = {}
         for tp in partitions:
             key = (tp.topic, tp.partition)
             self.assigned.add(key)
             self.checkpoint.drop(key)
             self.sink.restart(tp.topic, tp.partition)
+            topics.setdefault(tp.topic, []).append(tp.partition)
         log.info("assigned %s", ", ".join(f"{t.topic}[{t.partition}]" for t in partitions))
+        # The first fetch takes a few tenths of a second: the writer uses them to ready
+        # the tables, so the first batch is not held up behind table statements.
+        self._in_flight = self._writer.submit(self._prepare, topics)
+
+    def _prepare(self, topics: dict[str, list[int]]) -> FlushReport:
+        for topic, partitions in topics.items():
+            self.sink.prepare(topic, partitions)
+        return FlushReport()
 
     def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         keys = {(tp.topic, tp.partition) for tp in partitions}

@@ -31,15 +31,21 @@ import fastavro
 
 from etl.batch import KafkaMessage, PartitionBatch, Run
 from etl.clickhouse import Warehouse
-from etl.errors import Poison, Reason, WarehouseRejectedError, verdict
-from etl.mapping import Column, clickhouse_cannot_read
+from etl.errors import EtlError, Poison, Reason, WarehouseRejectedError, verdict
+from etl.mapping import Column, MappingError, clickhouse_cannot_read
 from etl.tables import Catalog, FirstSeen, Target
 from registry.client.avro.export import fastavro_schema
 from registry.client.avro.parse import InvalidSchemaError, parse_schema
 from registry.client.avro.types import Node
-from registry.client.errors import DecodeFailure, DeserializationError, SchemaNotFoundError
+from registry.client.errors import (
+    DecodeFailure,
+    DeserializationError,
+    RegistryError,
+    SchemaNotFoundError,
+)
 from registry.client.models import SchemaId
 from registry.client.protocol import SchemaRegistry
+from registry.client.serdes import topic_name
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,8 @@ class Sink(Protocol):
 
     def restart(self, topic: str, partition: int) -> None: ...
 
+    def prepare(self, topic: str, partitions: Sequence[int]) -> None: ...
+
 
 @dataclass(frozen=True)
 class WriterSchema:
@@ -90,6 +98,46 @@ class WarehouseSink:
     def restart(self, topic: str, partition: int) -> None:
         """The partition is read again from its committed offset."""
         self._fresh.add((topic, partition))
+
+    def prepare(self, topic: str, partitions: Sequence[int]) -> None:
+        """Ready the warehouse for the first batches of newly assigned `partitions` while
+        the consumer starts up (it fetches nothing for a few tenths of a second), so their
+        first insert does not wait for table statements:
+
+        - no table of the topic's event type exists: nothing of these partitions can be
+          loaded, so their first write skips the check for offsets loaded before;
+        - the writer schema is the latest version of the topic's subject, and deciding its
+          table early cannot change the decision: its id is in the map already, or no table
+          exists yet and it is version 1, the only schema the subject ever had (with older
+          versions, an older writer may come first and must open `_v1`). Its table and view
+          are made, the schema map row waits for the first message (where it was first
+          seen), and each partition's stage is created.
+
+        Best effort: what fails here, the first write does again, and reports."""
+        try:
+            self._prepare(topic, partitions)
+        except (EtlError, RegistryError, DeserializationError, MappingError) as exc:
+            log.info("%s: not prepared ahead of its first messages (%s)", topic, exc)
+
+    def _prepare(self, topic: str, partitions: Sequence[int]) -> None:
+        first_load = not self.catalog.tables_of(topic)
+        if first_load:
+            self._fresh.difference_update((topic, p) for p in partitions)
+        latest = self.registry.get_version(topic_name(topic), "latest")
+        if not ((first_load and latest.version == 1) or self.catalog.is_mapped(latest.id)):
+            return
+        writer = self._writer(latest.id)
+        target = self.catalog.prepare(latest.id, writer.root, topic)
+        if writer.fast:
+            for partition in partitions:
+                stage = self.catalog.stage_for(latest.id, topic, partition)
+                self.warehouse.stage(stage, target.columns)
+        log.info(
+            "%s: %s ready for schema id %d before the first message",
+            topic,
+            target.table,
+            latest.id,
+        )
 
     def write(self, batch: PartitionBatch) -> WriteResult:
         result = WriteResult()

@@ -149,6 +149,8 @@ class Catalog:
         self.database = database
         self._targets: dict[int, Target] = {}
         self._mapped: dict[int, str] = {}
+        # Decided ahead of their first message (`prepare`): recorded in the map when it comes.
+        self._unrecorded: dict[int, tuple[Plan, tuple[str, ...]]] = {}
 
     def start(self) -> None:
         """Create the database and the map table if needed; read the map."""
@@ -191,20 +193,45 @@ class Catalog:
 
         Raises MappingError when the writer schema has no table shape."""
         cached = self._targets.get(schema_id)
-        if cached is not None:
-            return cached
+        if cached is None:
+            return self._target(schema_id, root, seen.topic, seen)
+        unrecorded = self._unrecorded.get(schema_id)
+        if unrecorded is not None:
+            self._record(schema_id, *unrecorded, seen)
+            del self._unrecorded[schema_id]
+        return cached
+
+    def prepare(self, schema_id: int, root: Node, topic: str) -> Target:
+        """`target` ahead of the first message of `schema_id` on `topic`: tables and view
+        made as `target` would make them; the decision is recorded in the map, with where
+        the schema id was first seen, when its first message comes through `target`.
+
+        The caller decides that deciding early cannot change the outcome (see
+        WarehouseSink.prepare): a decision depends on which writer schemas came before."""
+        cached = self._targets.get(schema_id)
+        return cached if cached is not None else self._target(schema_id, root, topic, None)
+
+    def _target(self, schema_id: int, root: Node, topic: str, seen: FirstSeen | None) -> Target:
         columns = tuple(columns_of(root))
         if schema_id not in self._mapped:
             self._read_map()
         table = self._mapped.get(schema_id)
         if table is None:
-            table = self._decide(schema_id, columns, seen)
+            table = self._decide(schema_id, columns, topic, seen)
         target = Target(f"{self.database}.{quote_name(table)}", columns)
         self._targets[schema_id] = target
         return target
 
-    def _decide(self, schema_id: int, columns: tuple[Column, ...], seen: FirstSeen) -> str:
-        event_type = event_type_of(seen.topic)
+    def is_mapped(self, schema_id: int) -> bool:
+        """Whether the map holds a decision for `schema_id` (read again if not known)."""
+        if schema_id not in self._mapped:
+            self._read_map()
+        return schema_id in self._mapped
+
+    def _decide(
+        self, schema_id: int, columns: tuple[Column, ...], topic: str, seen: FirstSeen | None
+    ) -> str:
+        event_type = event_type_of(topic)
         reasons: tuple[str, ...] = ()  # why a version was opened: the plan that opened it
         for _ in range(5):
             decided = plan(event_type, self._newest(event_type), columns)
@@ -216,7 +243,11 @@ class Catalog:
             decided = plan(event_type, self._newest(event_type), columns)
         if decided.alters or decided.opens_table:
             raise RuntimeError(f"tables of {event_type} keep changing under schema {schema_id}")
-        self._record(schema_id, decided, seen, reasons)
+        if seen is None:
+            self._unrecorded[schema_id] = (decided, reasons)
+        else:
+            self._record(schema_id, decided, reasons, seen)
+        self._refresh_view(event_type)
         return decided.table
 
     def _apply(self, decided: Plan) -> None:
@@ -236,10 +267,10 @@ class Catalog:
                 statement = f"MODIFY COLUMN {quote_name(alter.name)} {alter.type}"
             log.info("extending table %s: %s", qualified, statement)
             self.warehouse.command(f"ALTER TABLE {qualified} {statement}")
-        # The view is refreshed once, by `_record`, which every decision ends with.
+        # The view is refreshed once, by `_decide`, which every decision ends with.
 
     def _record(
-        self, schema_id: int, decided: Plan, seen: FirstSeen, reasons: tuple[str, ...]
+        self, schema_id: int, decided: Plan, reasons: tuple[str, ...], seen: FirstSeen
     ) -> None:
         event_type, topic = event_type_of(seen.topic), seen.topic
         partition, offset = seen.partition, seen.offset
@@ -260,7 +291,6 @@ class Catalog:
             token=f"map/{event_type}/{schema_id}",
         )
         self._mapped[schema_id] = decided.table
-        self._refresh_view(event_type)
         log.info(
             "schema id %d of %s loads into %s.%s (first seen at partition %d offset %d)",
             schema_id,

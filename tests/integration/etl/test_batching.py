@@ -1,8 +1,10 @@
-"""When traffic stops, the loop writes what it holds half a second later: the last events
-before a pause do not wait for their batch to fill or to reach `etl_batch_seconds`."""
+"""When traffic stops, the loop writes what it holds soon after: the last events before a
+pause do not wait for their batch to fill or to reach `etl_batch_seconds`; and a trickle of
+events is not loaded one insert per event."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from clickhouse_connect.driver.client import Client
@@ -40,3 +42,29 @@ def test_the_last_events_before_a_pause_load_long_before_their_batch_is_due(
         assert producer.flush(10) == 0
         # Within a minute (table and view created meanwhile), not the batch's 600 s.
         wait_for(lambda: count_rows(clickhouse_client, view), 5, timeout=60, etl=etl)
+
+
+def test_a_trickle_of_events_loads_in_a_few_batches_not_one_per_event(
+    registry_url: str,
+    run_etl: Callable[..., RunningEtl],
+    producer: Producer,
+    clickhouse_client: Client,
+    clickhouse_database: str,
+    event_type: str,
+) -> None:
+    """One event every 0.2 s: polls often come back empty in between, and loading at each
+    would make one insert (one part) per event (27 batches for these 30, measured)."""
+    topic = f"ugc.{event_type}"
+    with RegistryClient(registry_url) as registry:
+        registry.register(Subject(f"{topic}-value"), schema())
+        serializer = AvroSerializer(registry, schema=schema(), use_latest=False)
+        etl = run_etl(registry_url, rf"^ugc\.{event_type}$", etl_batch_seconds=1.0)
+        for n in range(30):
+            producer.produce(topic, value=serializer.serialize(topic, record(n)), key=b"u")
+            producer.flush(10)
+            time.sleep(0.2)
+        wait_for(lambda: count_rows(clickhouse_client, f"{clickhouse_database}.{event_type}"), 30,
+                 timeout=60, etl=etl)  # fmt: skip
+    metrics = etl.process.loop.metrics.registry
+    batches = metrics.get_sample_value("ugc_etl_batches_total", {"topic": topic})
+    assert batches is not None and 3 <= batches <= 12, batches

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -57,6 +58,7 @@ class RecordingSink:
     journal: list[str]
     push_back_on: set[tuple[str, int]] = field(default_factory=set)
     dead_every: int = 0
+    prepared: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
 
     def write(self, batch: PartitionBatch) -> WriteResult:
         if (batch.topic, batch.partition) in self.push_back_on:
@@ -66,6 +68,9 @@ class RecordingSink:
 
     def restart(self, topic: str, partition: int) -> None:
         self.journal.append(f"restart {topic}[{partition}]")
+
+    def prepare(self, topic: str, partitions: Sequence[int]) -> None:
+        self.prepared.append((topic, tuple(partitions)))
 
 
 @dataclass
