@@ -12,6 +12,9 @@ extending tables as etl.evolution decides), then load it:
 - a writer schema ClickHouse's Avro reader cannot read (`mapping.clickhouse_cannot_read`)
   loads through the Python path: decoded rows inserted natively.
 
+`prepare(topic, partitions)`, at each assignment, readies tables, view and stages before
+the first message when deciding early cannot change the decision (see there).
+
 Each insert carries `insert_deduplication_token` = topic:partition:first-last:schema id, so
 an insert retried after an unclear failure lands once. After a (re)start from a committed
 offset (`restart`), the first write of a partition drops the offsets a table already holds

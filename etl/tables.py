@@ -6,6 +6,9 @@ memory), and for a schema id it has not seen asks `etl.evolution.plan` against t
 table of the event type, applies the plan (CREATE, ALTERs), records the decision, then
 recreates the view `<db>.<event_type>` over every version. Statements are idempotent and
 the plan is checked again after applying it, so two ETL processes deciding at once agree.
+`Catalog.prepare` makes the same decision before the schema id's first message, when the
+sink knows the order of messages cannot change it; its map row is written when that
+message comes, with where it was first seen.
 
 Tables are ReplacingMergeTree, partitioned by month of `occurred_at`, sorted by
 (film_id,) user_id, occurred_at, event_id: the sorting key ends with `event_id`, so an event

@@ -58,7 +58,6 @@ class RecordingSink:
     journal: list[str]
     push_back_on: set[tuple[str, int]] = field(default_factory=set)
     dead_every: int = 0
-    prepared: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
 
     def write(self, batch: PartitionBatch) -> WriteResult:
         if (batch.topic, batch.partition) in self.push_back_on:
@@ -70,7 +69,7 @@ class RecordingSink:
         self.journal.append(f"restart {topic}[{partition}]")
 
     def prepare(self, topic: str, partitions: Sequence[int]) -> None:
-        self.prepared.append((topic, tuple(partitions)))
+        """Nothing to ready: this sink has no tables."""
 
 
 @dataclass
