@@ -17,6 +17,17 @@ from tests.support.etl import RunningEtl, count_rows, wait_for
 from tests.support.events import record, schema
 
 
+def _sender(registry: RegistryClient, producer: Producer, topic: str) -> Callable[[int], None]:
+    """Registers the test schema for `topic`; the function produces the test's event n."""
+    registry.register(Subject(f"{topic}-value"), schema())
+    serializer = AvroSerializer(registry, schema=schema(), use_latest=False)
+
+    def send(n: int) -> None:
+        producer.produce(topic, value=serializer.serialize(topic, record(n)), key=b"u")
+
+    return send
+
+
 def test_the_last_events_before_a_pause_load_long_before_their_batch_is_due(
     registry_url: str,
     run_etl: Callable[..., RunningEtl],
@@ -27,8 +38,7 @@ def test_the_last_events_before_a_pause_load_long_before_their_batch_is_due(
 ) -> None:
     topic = f"ugc.{event_type}"
     with RegistryClient(registry_url) as registry:
-        registry.register(Subject(f"{topic}-value"), schema())
-        serializer = AvroSerializer(registry, schema=schema(), use_latest=False)
+        send = _sender(registry, producer, topic)
         etl = run_etl(
             registry_url,
             rf"^ugc\.{event_type}$",
@@ -38,7 +48,7 @@ def test_the_last_events_before_a_pause_load_long_before_their_batch_is_due(
         )
         view = f"{clickhouse_database}.{event_type}"
         for n in range(5):
-            producer.produce(topic, value=serializer.serialize(topic, record(n)), key=b"u")
+            send(n)
         assert producer.flush(10) == 0
         # Within a minute (table and view created meanwhile), not the batch's 600 s.
         wait_for(lambda: count_rows(clickhouse_client, view), 5, timeout=60, etl=etl)
@@ -56,11 +66,10 @@ def test_a_trickle_of_events_loads_in_a_few_batches_not_one_per_event(
     would make one insert (one part) per event (27 batches for these 30, measured)."""
     topic = f"ugc.{event_type}"
     with RegistryClient(registry_url) as registry:
-        registry.register(Subject(f"{topic}-value"), schema())
-        serializer = AvroSerializer(registry, schema=schema(), use_latest=False)
+        send = _sender(registry, producer, topic)
         etl = run_etl(registry_url, rf"^ugc\.{event_type}$", etl_batch_seconds=1.0)
         for n in range(30):
-            producer.produce(topic, value=serializer.serialize(topic, record(n)), key=b"u")
+            send(n)
             producer.flush(10)
             time.sleep(0.2)
         wait_for(lambda: count_rows(clickhouse_client, f"{clickhouse_database}.{event_type}"), 30,
