@@ -129,7 +129,7 @@ class WarehouseSink:
         latest = self.registry.get_version(topic_name(topic), "latest")
         if not ((first_load and latest.version == 1) or self.catalog.is_mapped(latest.id)):
             return
-        writer = self._writer(latest.id)
+        writer = self._writer(latest.id, latest.schema)
         target = self.catalog.prepare(latest.id, writer.root, topic)
         if writer.fast:
             for partition in partitions:
@@ -193,18 +193,20 @@ class WarehouseSink:
         else:
             self._load_python(batch, run, writer, target, result)
 
-    def _writer(self, schema_id: int) -> WriterSchema:
+    def _writer(self, schema_id: int, text: str | None = None) -> WriterSchema:
+        """The writer schema with this id, parsed once; `text` when the caller has it."""
         cached = self._writers.get(schema_id)
         if cached is not None:
             return cached
-        try:
-            text = self.registry.get_schema(SchemaId(schema_id))
-        except SchemaNotFoundError as exc:
-            raise DeserializationError(
-                "the registry has no schema with this id",
-                failure=DecodeFailure.UNKNOWN_SCHEMA,
-                schema_id=SchemaId(schema_id),
-            ) from exc
+        if text is None:
+            try:
+                text = self.registry.get_schema(SchemaId(schema_id))
+            except SchemaNotFoundError as exc:
+                raise DeserializationError(
+                    "the registry has no schema with this id",
+                    failure=DecodeFailure.UNKNOWN_SCHEMA,
+                    schema_id=SchemaId(schema_id),
+                ) from exc
         try:
             root = parse_schema(text, strict=False).root
             parsed = fastavro.parse_schema(fastavro_schema(root), named_schemas={})
